@@ -1,0 +1,245 @@
+"""The data the SSO API returns, as frozen, slotted attrs classes, and its enumerations.
+
+Models know nothing of HTTP. Enumerated fields are typed ``Enum | str``: a value this version does
+not know (a connection type WorkOS adds tomorrow) is kept as its plain string instead of failing.
+Every enum is a ``str`` subclass, so ``connection.connection_type == "OktaSAML"`` holds either way.
+Fields that real servers omit or send as ``null`` default to ``None`` or an empty value.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Generic, Optional, TypeVar, Union
+
+import attrs
+
+__all__ = [
+    "Connection",
+    "ConnectionDomain",
+    "ConnectionState",
+    "ConnectionType",
+    "LogoutAuthorization",
+    "OAuthTokens",
+    "Order",
+    "Page",
+    "Profile",
+    "ProfileAndToken",
+    "Provider",
+    "Role",
+]
+
+
+class _StrEnum(str, enum.Enum):
+    """A ``str`` enum whose ``str()`` and ``format()`` give the wire value on every Python."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self.value), format_spec)
+
+
+class ConnectionType(_StrEnum):
+    """The identity provider and protocol of a connection, as the API names them."""
+
+    Pending = "Pending"
+    ADFSSAML = "ADFSSAML"
+    AdpOidc = "AdpOidc"
+    AppleOAuth = "AppleOAuth"
+    Auth0Migration = "Auth0Migration"
+    Auth0SAML = "Auth0SAML"
+    AzureSAML = "AzureSAML"
+    BitbucketOAuth = "BitbucketOAuth"
+    CasSAML = "CasSAML"
+    ClassLinkSAML = "ClassLinkSAML"
+    CleverOIDC = "CleverOIDC"
+    CloudflareSAML = "CloudflareSAML"
+    CyberArkSAML = "CyberArkSAML"
+    DiscordOAuth = "DiscordOAuth"
+    DuoSAML = "DuoSAML"
+    EntraIdOIDC = "EntraIdOIDC"
+    GenericOIDC = "GenericOIDC"
+    GenericSAML = "GenericSAML"
+    GitHubOAuth = "GitHubOAuth"
+    GitLabOAuth = "GitLabOAuth"
+    GoogleOAuth = "GoogleOAuth"
+    GoogleOIDC = "GoogleOIDC"
+    GoogleSAML = "GoogleSAML"
+    IntuitOAuth = "IntuitOAuth"
+    JumpCloudSAML = "JumpCloudSAML"
+    KeycloakSAML = "KeycloakSAML"
+    LastPassSAML = "LastPassSAML"
+    LinkedInOAuth = "LinkedInOAuth"
+    LoginGovOidc = "LoginGovOidc"
+    MagicLink = "MagicLink"
+    MicrosoftOAuth = "MicrosoftOAuth"
+    MiniOrangeSAML = "MiniOrangeSAML"
+    NetIqSAML = "NetIqSAML"
+    OktaOIDC = "OktaOIDC"
+    OktaSAML = "OktaSAML"
+    OneLoginSAML = "OneLoginSAML"
+    OracleSAML = "OracleSAML"
+    PingFederateSAML = "PingFederateSAML"
+    PingOneSAML = "PingOneSAML"
+    RipplingSAML = "RipplingSAML"
+    SalesforceSAML = "SalesforceSAML"
+    ShibbolethGenericSAML = "ShibbolethGenericSAML"
+    ShibbolethSAML = "ShibbolethSAML"
+    SimpleSamlPhpSAML = "SimpleSamlPhpSAML"
+    SalesforceOAuth = "SalesforceOAuth"
+    SlackOAuth = "SlackOAuth"
+    TestIdp = "TestIdp"
+    VercelMarketplaceOAuth = "VercelMarketplaceOAuth"
+    VercelOAuth = "VercelOAuth"
+    VMwareSAML = "VMwareSAML"
+    XeroOAuth = "XeroOAuth"
+
+
+class ConnectionState(_StrEnum):
+    """Where a connection is in its life: only ``active`` connections can sign users in."""
+
+    requires_type = "requires_type"
+    draft = "draft"
+    active = "active"
+    validating = "validating"
+    inactive = "inactive"
+    deleting = "deleting"
+
+
+class Provider(_StrEnum):
+    """The OAuth providers that the ``provider`` selector of the authorization URL accepts."""
+
+    AppleOAuth = "AppleOAuth"
+    BitbucketOAuth = "BitbucketOAuth"
+    GitHubOAuth = "GitHubOAuth"
+    GitLabOAuth = "GitLabOAuth"
+    GoogleOAuth = "GoogleOAuth"
+    IntuitOAuth = "IntuitOAuth"
+    LinkedInOAuth = "LinkedInOAuth"
+    MicrosoftOAuth = "MicrosoftOAuth"
+    SalesforceOAuth = "SalesforceOAuth"
+    SlackOAuth = "SlackOAuth"
+    VercelMarketplaceOAuth = "VercelMarketplaceOAuth"
+    VercelOAuth = "VercelOAuth"
+    XeroOAuth = "XeroOAuth"
+
+
+class Order(_StrEnum):
+    """The sort order of a list by creation time; the API's default is ``desc``."""
+
+    normal = "normal"
+    desc = "desc"
+    asc = "asc"
+
+
+def _hidden(_value: object) -> str:
+    # Secrets stay out of repr() so a logged model cannot leak them.
+    return "'***'"
+
+
+@attrs.frozen
+class Role:
+    """A role assigned to the user by the identity provider's group mapping."""
+
+    slug: str
+
+
+@attrs.frozen
+class Profile:
+    """The user who signed in, as their identity provider describes them.
+
+    Trust ``organization_id`` and ``connection_id`` to decide where a user belongs, never the
+    email domain: an identity provider's admin can give a user any email address.
+    ``raw_attributes`` and ``custom_attributes`` may hold personal data; keep them out of
+    sessions and logs.
+    """
+
+    id: str
+    connection_id: str
+    connection_type: Union[ConnectionType, str]
+    idp_id: str
+    email: str
+    organization_id: Optional[str] = None
+    first_name: Optional[str] = None
+    last_name: Optional[str] = None
+    name: Optional[str] = None
+    role: Optional[Role] = None
+    roles: Optional[tuple[Role, ...]] = None
+    groups: Optional[tuple[str, ...]] = None
+    custom_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    raw_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    object: str = "profile"
+
+
+@attrs.frozen
+class OAuthTokens:
+    """The identity provider's own OAuth tokens, returned when the connection asks for them."""
+
+    provider: str
+    access_token: str = attrs.field(repr=_hidden)
+    refresh_token: Optional[str] = attrs.field(default=None, repr=_hidden)
+    expires_at: Optional[int] = None
+    scopes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ProfileAndToken:
+    """What :meth:`SSOClient.get_profile_and_token` returns for an authorization code."""
+
+    access_token: str = attrs.field(repr=_hidden)
+    profile: Profile
+    expires_in: Optional[int] = None
+    token_type: Optional[str] = None
+    oauth_tokens: Optional[OAuthTokens] = None
+
+
+@attrs.frozen
+class ConnectionDomain:
+    """A domain whose users sign in through the connection."""
+
+    id: str
+    domain: str
+    object: str = "connection_domain"
+
+
+@attrs.frozen
+class Connection:
+    """An SSO connection between an organization and its identity provider."""
+
+    id: str
+    name: str
+    connection_type: Union[ConnectionType, str]
+    state: Union[ConnectionState, str]
+    created_at: datetime
+    updated_at: datetime
+    organization_id: Optional[str] = None
+    domains: tuple[ConnectionDomain, ...] = ()
+    #: Deprecated by WorkOS in favour of ``state``; ``linked`` or ``unlinked`` when present.
+    status: Optional[str] = None
+    options: Optional[Mapping[str, Any]] = None
+    object: str = "connection"
+
+
+@attrs.frozen
+class LogoutAuthorization:
+    """What :meth:`SSOClient.authorize_logout` returns: where to send the user to sign out."""
+
+    logout_url: str = attrs.field(repr=_hidden)
+    logout_token: str = attrs.field(repr=_hidden)
+
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list: its items and the cursors to the pages before and after it.
+
+    ``after`` is ``None`` on the last page, ``before`` on the first.
+    """
+
+    data: tuple[T, ...]
+    before: Optional[str] = None
+    after: Optional[str] = None
