@@ -108,9 +108,7 @@ class SSOClient:
         self._api_key = api_key
 
     @classmethod
-    def from_env(
-        cls, *, environ: Optional[Mapping[str, str]] = None, **options: Any
-    ) -> SSOClient:
+    def from_env(cls, *, environ: Optional[Mapping[str, str]] = None, **options: Any) -> SSOClient:
         """Create a client from ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` and ``WORKOS_BASE_URL``.
 
         ``environ`` defaults to ``os.environ``; ``options`` are passed on to the constructor
@@ -121,7 +119,10 @@ class SSOClient:
         """
         env = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        for variable, argument in (("WORKOS_API_KEY", "api_key"), ("WORKOS_CLIENT_ID", "client_id")):
+        for variable, argument in (
+            ("WORKOS_API_KEY", "api_key"),
+            ("WORKOS_CLIENT_ID", "client_id"),
+        ):
             value = env.get(variable, "").strip()
             if not value:
                 raise ConfigurationError(f"Set the environment variable {variable}.")
@@ -205,7 +206,9 @@ class SSOClient:
                 "Pass exactly one of connection, organization or provider to choose where the "
                 f"user signs in{given}."
             )
-        if not all(value is None or (isinstance(value, str) and value) for value in selectors.values()):
+        if not all(
+            value is None or (isinstance(value, str) and value) for value in selectors.values()
+        ):
             raise InvalidParameterError(f"{chosen[0]} must be a non-empty string.")
         redirect_parts = urlsplit(redirect_uri) if isinstance(redirect_uri, str) else None
         if redirect_parts is None or not redirect_parts.scheme or not redirect_parts.netloc:

@@ -104,7 +104,9 @@ def _tolerant_enum(enum_type: type[_StrEnum]) -> Callable[[object, object], Unio
 
     def structure_enum(value: object, _: object) -> Union[_StrEnum, str]:
         if type(value) is not str:
-            raise TypeError(f"expected a string for {enum_type.__name__}, got {type(value).__name__}")
+            raise TypeError(
+                f"expected a string for {enum_type.__name__}, got {type(value).__name__}"
+            )
         return members.get(value, value)
 
     return structure_enum

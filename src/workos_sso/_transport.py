@@ -266,7 +266,8 @@ def _decode_json(body: bytes, method: str, path: str) -> Any:
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
-        if secret:
+        # Real keys, tokens and codes are long; a short one would garble every message.
+        if len(secret) >= 8:
             text = text.replace(secret, "***")
     return text
 
@@ -340,7 +341,9 @@ def _api_error(
         return RateLimitError(message, retry_after=_retry_after(response, retry), **common)
     if error_class is UnprocessableEntityError:
         errors = payload.get("errors")
-        field_errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        field_errors = (
+            [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        )
         return UnprocessableEntityError(message, errors=field_errors, **common)
     return error_class(message, **common)
 

@@ -1,0 +1,116 @@
+"""Development sessions: `nox` runs every check CI runs; `nox -s demo` shows the client working.
+
+The supported Pythons are read from pyproject's classifiers, so adding one there adds it here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT))
+
+from tests import emulator  # noqa: E402
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "mypy", "tests", "emulator"]
+
+PYPROJECT = (ROOT / "pyproject.toml").read_text()
+PYTHONS = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', PYPROJECT)
+TEST_DEPS = [
+    "pytest>=8",
+    "pytest-recording>=0.13",
+    "vcrpy>=6",
+    "hypothesis>=6.100",
+    "hypothesis-jsonschema>=0.23",
+]
+
+
+def _start_emulator(session: nox.Session) -> str:
+    """Start an emulator for the rest of the session and return its URL."""
+    running = emulator.Emulator()
+    url = running.start()
+    session.log(f"WorkOS emulator running at {url}")
+    import atexit
+
+    atexit.register(running.stop)
+    return url
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Unit tests and cassette replays, offline."""
+    session.install(".", *TEST_DEPS)
+    session.run("pytest", "-m", "not live", *session.posargs)
+
+
+@nox.session(python=PYTHONS[-1])
+def emulator(session: nox.Session) -> None:  # noqa: F811
+    """The scenario tests and live tests against a real WorkOS emulator."""
+    session.install(".", *TEST_DEPS)
+    url = _start_emulator(session)
+    session.run(
+        "pytest",
+        "-m",
+        "scenario or live",
+        "--disable-recording",
+        *session.posargs,
+        env={"WORKOS_EMULATOR_URL": url},
+    )
+
+
+@nox.session(python=PYTHONS[-1])
+def record(session: nox.Session) -> None:
+    """Re-record the cassettes against a real emulator, scrubbing secrets as they are written."""
+    session.install(".", *TEST_DEPS)
+    url = _start_emulator(session)
+    session.run(
+        "pytest",
+        "-m",
+        "scenario and not live",
+        "--record-mode=rewrite",
+        *session.posargs,
+        env={"WORKOS_EMULATOR_URL": url},
+    )
+
+
+@nox.session(python=PYTHONS[-1])
+def demo(session: nox.Session) -> None:
+    """Start the emulator and run the whole login flow against it."""
+    session.install(".")
+    url = _start_emulator(session)
+    session.run(
+        "python",
+        "docs/examples/demo.py",
+        env={
+            "WORKOS_BASE_URL": url,
+            "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+            "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+        },
+    )
+
+
+@nox.session(python=PYTHONS[-1])
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHONS[0])
+def mypy(session: nox.Session) -> None:
+    """mypy --strict over the package and tests/typing, on the oldest supported Python."""
+    session.install(".", "mypy>=1.10", "types-requests")
+    session.run("mypy", "--strict", *(session.posargs or []))
+
+
+if os.environ.get("CI"):
+    # CI has every supported Python; a missing one must fail the run, not skip.
+    nox.options.error_on_missing_interpreters = True

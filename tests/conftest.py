@@ -1,0 +1,79 @@
+"""Shared fixtures: the emulator, clients pointed at it, and the VCR configuration.
+
+Three ways to run the scenario tests (those marked ``scenario``):
+
+* replay (the default): cassettes under ``cassettes/`` answer every request; no network.
+* live (``nox -s emulator``): ``--disable-recording``, against a real emulator.
+* record (``nox -s record``): ``--record-mode=rewrite`` against a real emulator; secrets are
+  scrubbed before anything is written.
+
+A test that needs the emulator itself (not a cassette) is marked ``live``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import emulator
+from tests.scrub import scrub_request, scrub_response
+from workos_sso import SSOClient
+
+#: Where replayed cassettes pretend the emulator was; requests match on path and query only.
+REPLAY_BASE_URL = "http://127.0.0.1:4100"
+
+
+def _needs_server(config: pytest.Config) -> bool:
+    return bool(config.getoption("--disable-recording", False)) or (
+        config.getoption("--record-mode", "none") != "none"
+    )
+
+
+@pytest.fixture(scope="session")
+def emulator_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of a running emulator: WORKOS_EMULATOR_URL, or one started for the session."""
+    existing = os.environ.get("WORKOS_EMULATOR_URL")
+    if existing:
+        yield existing.rstrip("/")
+        return
+    with emulator.Emulator() as running:
+        yield running.url
+
+
+@pytest.fixture(scope="session")
+def base_url(request: pytest.FixtureRequest) -> str:
+    """The emulator when the run talks to a server, else the address cassettes replay for."""
+    if _needs_server(request.config) or request.node.get_closest_marker("live"):
+        return str(request.getfixturevalue("emulator_url"))
+    return REPLAY_BASE_URL
+
+
+@pytest.fixture
+def sso(base_url: str) -> Iterator[SSOClient]:
+    """A client with the seed's default key; retries are kept short so failures show fast."""
+    with SSOClient(
+        api_key=emulator.DEFAULT_API_KEY,
+        client_id=emulator.CLIENT_ID,
+        base_url=base_url,
+        max_retry_wait=1.0,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "match_on": ["method", "path", "query"],
+        "filter_headers": ["authorization"],
+        "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(emulator.ROOT / "cassettes")
