@@ -118,7 +118,7 @@ class SSOClient:
             ConfigurationError: a variable is missing or malformed; the message names it.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         for variable, argument in (
             ("WORKOS_API_KEY", "api_key"),
             ("WORKOS_CLIENT_ID", "client_id"),

@@ -44,7 +44,7 @@ def parse_timestamp(value: object) -> datetime:
     match = _ISO_8601.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
     tz = timezone.utc
     if sign:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
@@ -80,7 +80,7 @@ def _structure_mapping(value: object, _: object) -> Mapping[str, Any]:
 
 
 def _is_homogeneous_tuple(type_: Any) -> bool:
-    args = getattr(type_, "__args__", ())
+    args: tuple[Any, ...] = getattr(type_, "__args__", ())
     return getattr(type_, "__origin__", None) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -38,6 +38,9 @@ from ._errors import (
     UnauthorizedClientError,
     UnprocessableEntityError,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 logger = logging.getLogger("workos_sso")
 
@@ -85,24 +88,24 @@ class _SafeRetry(Retry):
         super().__init__(*args, **kwargs)
         self.max_retry_wait = max_retry_wait
 
-    def new(self, **kwargs: Any) -> _SafeRetry:
+    def new(self, **kwargs: Any) -> Self:
         retry = super().new(**kwargs)
         retry.max_retry_wait = self.max_retry_wait
-        return retry  # type: ignore[return-value]
+        return retry
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if method.upper() not in _IDEMPOTENT_METHODS:
             return status_code == 429 and bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, *args: Any, **kwargs: Any) -> _SafeRetry:
+    def increment(self, *args: Any, **kwargs: Any) -> Self:
         response = kwargs.get("response")
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.max_retry_wait:
                 # With raise_on_status off, urllib3 hands back this response as it is.
-                raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "", None)
-        return super().increment(*args, **kwargs)  # type: ignore[return-value]
+                raise MaxRetryError(cast(Any, kwargs.get("_pool")), kwargs.get("url") or "", None)
+        return super().increment(*args, **kwargs)
 
     def get_backoff_time(self) -> float:
         retries_so_far = len(self.history)
