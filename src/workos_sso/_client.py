@@ -7,7 +7,7 @@ details live in ``_transport``.
 from __future__ import annotations
 
 import os
-import platform
+import sys
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Optional, Union
@@ -41,7 +41,7 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 def _user_agent() -> str:
     return (
-        f"workos-sso-python/{__version__} python/{platform.python_version()} "
+        f"workos-sso-python/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
         f"requests/{requests.__version__}"
     )
 
