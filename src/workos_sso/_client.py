@@ -402,7 +402,11 @@ def _required_text(name: str, value: object) -> str:
 
 def _path_segment(name: str, value: object) -> str:
     # Quoting everything, "/" included, keeps an id like "../sso/token" inside its segment.
-    return quote(_required_text(name, value), safe="")
+    text = _required_text(name, value)
+    if text in (".", ".."):
+        # A dot segment is resolved away by urllib3 before sending: ".." would reach "/".
+        raise InvalidParameterError(f"{name} must be an id, not {text!r}.")
+    return quote(text, safe="")
 
 
 def _check_prefixed(argument: str, value: object, prefix: str, variable: str) -> None:
