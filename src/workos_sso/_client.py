@@ -49,6 +49,10 @@ def _user_agent() -> str:
 class SSOClient:
     """A client for the WorkOS SSO API, bound to one API key and one client id.
 
+    A client holds a connection pool; create one per process and share it between threads.
+    Use it as a context manager, or call [`close`][workos_sso.SSOClient.close], to release its
+    connections.
+
     Args:
         api_key: the WorkOS API key (``sk_test_...`` or ``sk_live_...``).
         client_id: the WorkOS client id (``client_...``).
@@ -58,23 +62,26 @@ class SSOClient:
         max_retries: how many times a failed request may be retried (0 turns retries off).
             Only requests that are safe to repeat are retried: see the docs on retries.
         max_retry_wait: the longest the client waits before a retry, in seconds. A server that
-            asks for a longer wait with ``Retry-After`` gets a :class:`RateLimitError` at once.
+            asks for a longer wait with ``Retry-After`` gets a
+            [`RateLimitError`][workos_sso.RateLimitError] at once.
         session: a ``requests.Session`` to send requests through, for proxies or custom TLS.
             The client mounts its retrying adapter on it for ``base_url`` only and leaves it
-            open on :meth:`close`.
+            open on [`close`][workos_sso.SSOClient.close].
+
+    Attributes:
+        base_url: the API root requests go to, without a trailing slash.
+        client_id: the client id sent with sign-ins and token exchanges.
 
     Raises:
         ConfigurationError: the key, client id or base URL is malformed.
 
-    A client holds a connection pool; create one per process and share it between threads.
-    Use it as a context manager, or call :meth:`close`, to release its connections.
-
-    Example::
-
+    Example:
+        ```python
         with SSOClient(api_key="sk_test_...", client_id="client_...") as sso:
             url = sso.get_authorization_url(
                 redirect_uri="https://app.example.com/callback", organization="org_123"
             )
+        ```
     """
 
     def __init__(
@@ -111,8 +118,12 @@ class SSOClient:
     def from_env(cls, *, environ: Optional[Mapping[str, str]] = None, **options: Any) -> SSOClient:
         """Create a client from ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` and ``WORKOS_BASE_URL``.
 
-        ``environ`` defaults to ``os.environ``; ``options`` are passed on to the constructor
-        (``timeout``, ``max_retries``, ...).
+        Args:
+            environ: where to read the variables; defaults to ``os.environ``.
+            **options: passed on to the constructor (``timeout``, ``max_retries``, ...).
+
+        Returns:
+            A new client. ``WORKOS_BASE_URL`` is optional and defaults to the production API.
 
         Raises:
             ConfigurationError: a variable is missing or malformed; the message names it.
@@ -186,17 +197,21 @@ class SSOClient:
             prompt: ``"login"`` makes the identity provider ask for credentials again.
             client_id: overrides the client's own client id.
 
+        Returns:
+            The full ``/sso/authorize`` URL, with every parameter percent-encoded.
+
         Raises:
             InvalidParameterError: no selector or more than one, a relative ``redirect_uri``,
                 or an option of the wrong type.
 
-        Example::
-
+        Example:
+            ```python
             url = sso.get_authorization_url(
                 redirect_uri="https://app.example.com/callback",
                 organization="org_01EHZNVPK3SFK441A1RGBFSHRT",
                 state=state,
             )
+            ```
         """
         selectors = {"connection": connection, "organization": organization, "provider": provider}
         chosen = [name for name, value in selectors.items() if value is not None]
@@ -253,12 +268,20 @@ class SSOClient:
         A code lives 10 minutes and can be exchanged once. This request is never sent twice
         once it may have reached WorkOS (only a refused connection or a 429 is retried).
 
+        Args:
+            code: the ``code`` query parameter of the callback request.
+
+        Returns:
+            The user's profile, and an access token for
+            [`get_profile`][workos_sso.SSOClient.get_profile].
+
         Raises:
             InvalidGrantError: the code expired, was already used or is unknown; send the user
                 back to sign in.
             InvalidClientError: the client id or API key is wrong for this environment.
             UnauthorizedClientError, OAuthError: other OAuth failures.
-            NetworkError, RequestTimeoutError, DecodeError: see :class:`WorkOSError`.
+            NetworkError, RequestTimeoutError, DecodeError: see
+                [`WorkOSError`][workos_sso.WorkOSError].
         """
         code = _required_text("code", code)
         body = {
@@ -271,7 +294,14 @@ class SSOClient:
         return structure(data, ProfileAndToken, what="POST /sso/token")
 
     def get_profile(self, access_token: str) -> Profile:
-        """Fetch the profile an access token (from :meth:`get_profile_and_token`) belongs to.
+        """Fetch the profile an access token belongs to.
+
+        Args:
+            access_token: the ``access_token`` from
+                [`get_profile_and_token`][workos_sso.SSOClient.get_profile_and_token].
+
+        Returns:
+            The same profile the token exchange returned.
 
         Raises:
             AuthenticationError: the access token is invalid or expired.
@@ -302,11 +332,13 @@ class SSOClient:
             organization_id: only this organization's connections.
             search: a free-text search over connection names.
             limit: page size, 1 to 100 (the API's default is 10).
-            before, after: start from this cursor; with ``before`` the walk goes backwards.
+            before: start from this cursor and walk backwards (a page's ``before`` cursor).
+            after: start from this cursor and walk forwards (a page's ``after`` cursor).
             order: ``"desc"`` (newest first, the default), ``"asc"`` or ``"normal"``.
 
         Returns:
-            A lazy :class:`Pager`: iterate it for connections, or call ``.pages()``.
+            A lazy [`Pager`][workos_sso.Pager]: iterate it for connections, or call
+            ``.pages()``.
 
         Raises:
             InvalidParameterError: ``limit`` is outside 1 to 100 (raised here, not on iteration).
@@ -346,6 +378,9 @@ class SSOClient:
     def get_connection(self, connection_id: str) -> Connection:
         """Fetch one connection by id.
 
+        Args:
+            connection_id: the connection's id (``conn_...``).
+
         Raises:
             NotFoundError: no connection has this id in the key's environment.
         """
@@ -355,6 +390,9 @@ class SSOClient:
 
     def delete_connection(self, connection_id: str) -> None:
         """Delete a connection. Its users can no longer sign in through it.
+
+        Args:
+            connection_id: the connection's id (``conn_...``).
 
         Raises:
             NotFoundError: no connection has this id (for example, it was already deleted).
@@ -367,6 +405,9 @@ class SSOClient:
     def authorize_logout(self, *, profile_id: str) -> LogoutAuthorization:
         """Start single logout for a profile: returns the URL to send the user's browser to.
 
+        Args:
+            profile_id: the ``id`` of the signed-in user's [`Profile`][workos_sso.Profile].
+
         Raises:
             NotFoundError: no profile has this id.
         """
@@ -375,12 +416,29 @@ class SSOClient:
         return structure(data, LogoutAuthorization, what="POST /sso/logout/authorize")
 
     def get_logout_url(self, logout_token: str) -> str:
-        """Build the logout redirect URL for a token from :meth:`authorize_logout`."""
+        """Build the logout redirect URL for a token from ``authorize_logout``.
+
+        Nothing is sent to WorkOS: the URL is built locally.
+
+        Args:
+            logout_token: the ``logout_token`` of a
+                [`LogoutAuthorization`][workos_sso.LogoutAuthorization].
+
+        Raises:
+            InvalidParameterError: the token is empty or not a string.
+        """
         token = _required_text("logout_token", logout_token)
         return f"{self.base_url}/sso/logout?{urlencode({'token': token}, quote_via=quote)}"
 
     def get_jwks_url(self, client_id: Optional[str] = None) -> str:
-        """The URL of the JSON Web Key Set that verifies this client's access tokens."""
+        """The URL of the JSON Web Key Set that verifies this client's access tokens.
+
+        Args:
+            client_id: another client id than the client's own.
+
+        Raises:
+            InvalidParameterError: the client id is empty or not a string.
+        """
         segment = _path_segment("client_id", client_id or self.client_id)
         return f"{self.base_url}/sso/jwks/{segment}"
 
