@@ -32,6 +32,27 @@ __all__ = [
     "UnauthorizedClientError",
     "UnprocessableEntityError",
     "WorkOSError",
+    "AccessDeniedError",
+    "AmbiguousConnectionSelectorError",
+    "CallbackError",
+    "ConnectionInvalidError",
+    "ConnectionStrategyInvalidError",
+    "ConnectionUnlinkedError",
+    "InvalidConnectionSelectorError",
+    "MissingStateError",
+    "NoSSOForDomainError",
+    "OAuthFailedError",
+    "OrganizationInvalidError",
+    "ProfileNotAllowedOutsideOrganizationError",
+    "SignInError",
+    "SignInRedirectUriMismatchError",
+    "SignInServerError",
+    "StateError",
+    "StateExpiredError",
+    "StateMismatchError",
+    "StateTamperedError",
+    "UnexpectedOrganizationError",
+    "UnsafeReturnToError",
 ]
 
 
@@ -257,3 +278,197 @@ class RedirectUriMismatchError(OAuthError):
         "Add the exact redirect URI (scheme, host, port, path and trailing slash) under "
         "Redirects in the WorkOS dashboard."
     )
+
+
+# --- The login flow (workos_sso._login) ---------------------------------------------------------
+
+
+class UnsafeReturnToError(WorkOSError, ValueError):
+    """A ``return_to`` is not a same-site relative path such as ``/projects?tab=2``.
+
+    Refused: anything with a scheme or host (``https://evil.example``, ``//evil.example``),
+    backslashes, whitespace or control characters, which browsers may read as another site.
+    """
+
+    hint = "Pass a path on this site that starts with a single '/', or use safe_return_to()."
+
+
+class StateError(WorkOSError):
+    """The ``state`` of a sign-in callback did not check out; no session may be created.
+
+    The subclasses say why. The usual causes are harmless (an old tab, cookies cleared, a second
+    browser), so show the sign-in page again rather than an error page.
+    """
+
+    hint = "Send the user back to sign in; a fresh sign-in creates a fresh state."
+
+
+class MissingStateError(StateError):
+    """The callback has no ``state``, or the user's session holds none to compare it with."""
+
+
+class StateMismatchError(StateError):
+    """The callback's ``state`` is not the one stored in this user's session.
+
+    Either the sign-in was started in another browser or tab that has since started a newer one,
+    or someone is trying to plant their own sign-in in this browser (login CSRF).
+    """
+
+
+class StateTamperedError(StateError):
+    """A signed ``state`` failed its HMAC check or is malformed: it was altered or forged.
+
+    Also raised when the secret that verifies it differs from the secret that signed it.
+    """
+
+
+class StateExpiredError(StateError):
+    """The ``state`` is older than its ``max_age``: the sign-in was started too long ago."""
+
+
+class CallbackError(WorkOSError):
+    """The callback URL has neither a ``code`` nor an ``error``: it was not sent by WorkOS."""
+
+    hint = "Start sign-in from the app's sign-in page; do not open the callback URL directly."
+
+
+class SignInError(WorkOSError):
+    """WorkOS sent the user back with ``error=...`` instead of a code.
+
+    Raised as itself for an error code this library does not know; the documented codes raise
+    the subclasses below.
+
+    Attributes:
+        error: the ``error`` code exactly as received.
+        error_description: WorkOS's explanation, if any (show it to developers, not users).
+        state: the ``state`` from the callback, unverified.
+    """
+
+    hint = "Show the user a short message and a link back to sign in; log the error."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str,
+        error_description: Optional[str] = None,
+        state: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_description = error_description
+        self.state = state
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(error={self.error!r}, "
+            f"error_description={self.error_description!r})"
+        )
+
+
+class AccessDeniedError(SignInError):
+    """``access_denied``: the user declined, or the identity provider refused them."""
+
+    hint = "The user may not use this app; let them try another account or contact their admin."
+
+
+class AmbiguousConnectionSelectorError(SignInError):
+    """``ambiguous_connection_selector``: the organization has several connections to pick."""
+
+    hint = "Start sign-in with a connection id instead of the organization id."
+
+
+class ConnectionInvalidError(SignInError):
+    """``connection_invalid``: the connection does not exist or cannot be used."""
+
+    hint = "Check the connection id, and that the connection is active in the WorkOS dashboard."
+
+
+class ConnectionStrategyInvalidError(SignInError):
+    """``connection_strategy_invalid``: the connection's type does not support this sign-in."""
+
+    hint = "Check the connection's type and provider settings in the WorkOS dashboard."
+
+
+class ConnectionUnlinkedError(SignInError):
+    """``connection_unlinked``: the connection was never fully set up, or was unlinked."""
+
+    hint = "Ask the organization's admin to finish setting up the connection."
+
+
+class InvalidConnectionSelectorError(SignInError):
+    """``invalid_connection_selector``: the connection, organization or provider was not valid."""
+
+    hint = "Pass exactly one valid connection, organization or provider when starting sign-in."
+
+
+class OrganizationInvalidError(SignInError):
+    """``organization_invalid``: the organization does not exist or has no usable connection."""
+
+    hint = "Check the organization id, and that it has an active connection."
+
+
+class OAuthFailedError(SignInError):
+    """``oauth_failed``: the OAuth provider did not complete the sign-in."""
+
+    hint = "Let the user try again; check the provider's client id and secret if it persists."
+
+
+class SignInServerError(SignInError):
+    """``server_error``: WorkOS or the identity provider failed during sign-in."""
+
+    hint = "Let the user try again shortly; quote the error description to WorkOS if it persists."
+
+
+class ProfileNotAllowedOutsideOrganizationError(SignInError):
+    """``profile_not_allowed_outside_organization``: the user's email domain is not one of the
+    organization's domains, and the organization does not allow outside profiles."""
+
+    hint = "Add the user's domain to the organization, or allow profiles outside it in WorkOS."
+
+
+class SignInRedirectUriMismatchError(SignInError):
+    """``redirect_uri_mismatch``: the ``redirect_uri`` is not registered for the client.
+
+    The same problem as :class:`RedirectUriMismatchError`, reported on the callback instead of by
+    the token exchange.
+    """
+
+    hint = RedirectUriMismatchError.hint
+
+
+class UnexpectedOrganizationError(WorkOSError):
+    """The profile belongs to another organization (or connection) than the sign-in was for.
+
+    An identity provider's admin can give a user any email address, so only the organization a
+    sign-in was started for proves where the user belongs. No session may be created.
+
+    Attributes:
+        expected: the organization (or connection) id the state carried.
+        actual: the id on the profile (``None`` when the profile has none).
+        selector: ``"organization"`` or ``"connection"``.
+    """
+
+    hint = "Refuse the sign-in and send the user back to sign in through their own organization."
+
+    def __init__(
+        self, message: str, *, expected: str, actual: Optional[str], selector: str
+    ) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+        self.selector = selector
+
+
+class NoSSOForDomainError(WorkOSError):
+    """No active SSO connection serves this email domain.
+
+    Attributes:
+        domain: the domain, lower-cased, as looked up.
+    """
+
+    hint = "Offer another way to sign in, or add the domain to a connection in WorkOS."
+
+    def __init__(self, message: str, *, domain: str) -> None:
+        super().__init__(message)
+        self.domain = domain

@@ -1,0 +1,621 @@
+"""The login-flow helpers: state, return_to, the callback, domain routing, the session record.
+
+Everything runs offline except the tests marked ``live``, which sign in against the emulator
+(``nox -s emulator``) because only a real code exchange proves the callback's success path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, Optional
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+import requests
+
+from tests import admin
+from workos_sso import (
+    AccessDeniedError,
+    AmbiguousConnectionSelectorError,
+    CallbackError,
+    ConnectionInvalidError,
+    ConnectionStrategyInvalidError,
+    ConnectionUnlinkedError,
+    InvalidConnectionSelectorError,
+    InvalidGrantError,
+    InvalidParameterError,
+    MissingStateError,
+    NoSSOForDomainError,
+    OAuthFailedError,
+    OrganizationInvalidError,
+    Profile,
+    ProfileNotAllowedOutsideOrganizationError,
+    Role,
+    SessionUser,
+    SignInError,
+    SignInRedirectUriMismatchError,
+    SignInServerError,
+    SSOClient,
+    StateError,
+    StateExpiredError,
+    StateMismatchError,
+    StateTamperedError,
+    UnexpectedOrganizationError,
+    UnsafeReturnToError,
+    WorkOSError,
+    create_state,
+    find_connection_for_email,
+    handle_callback,
+    safe_return_to,
+    start_sign_in,
+    validate_return_to,
+    verify_state,
+)
+
+SECRET = "a-test-secret-that-is-long-enough"
+REDIRECT_URI = "http://localhost:8000/callback"
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def offline_sso() -> Iterator[SSOClient]:
+    """A client whose base URL has nothing listening: any request it sent would fail loudly."""
+    with SSOClient(
+        api_key="sk_test_offline",
+        client_id="client_offline",
+        base_url="http://127.0.0.1:9",
+        max_retries=0,
+    ) as client:
+        yield client
+
+
+# --- state ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", [None, SECRET, SECRET.encode()])
+def test_state_round_trip_keeps_its_payload(secret: Optional[str]) -> None:
+    clock = FrozenClock()
+    state = create_state(
+        return_to="/projects/7?tab=files",
+        organization="org_1",
+        connection="conn_1",
+        secret=secret,
+        max_age=300,
+        clock=clock,
+    )
+    verified = verify_state(state.value, expected=state.value, secret=secret, clock=clock)
+    assert verified == state
+    assert verified.return_to == "/projects/7?tab=files"
+    assert verified.organization == "org_1"
+    assert verified.connection == "conn_1"
+    assert verified.expires_at == int(clock.now) + 300
+    assert verified.signed is (secret is not None)
+
+
+def test_states_are_random_and_url_safe() -> None:
+    values = {create_state(secret=SECRET).value for _ in range(50)}
+    assert len(values) == 50
+    for value in values:
+        assert urlencode({"state": value}) == f"state={value}"
+
+
+def test_state_repr_hides_the_value_and_nonce() -> None:
+    state = create_state(secret=SECRET, organization="org_1")
+    assert state.value not in repr(state)
+    assert state.nonce not in repr(state)
+    assert "org_1" in repr(state)
+
+
+def test_expected_state_may_be_the_state_object() -> None:
+    state = create_state()
+    assert verify_state(state.value, expected=state).nonce == state.nonce
+
+
+def _flip_last_char(text: str) -> str:
+    return text[:-1] + ("A" if text[-1] != "A" else "B")
+
+
+def test_signed_state_with_altered_payload_is_tampered() -> None:
+    state = create_state(secret=SECRET, organization="org_1")
+    payload, _, signature = state.value.partition(".")
+    forged_payload = create_state(secret=None, organization="org_2").value
+    forged = f"{forged_payload}.{signature}"
+    with pytest.raises(StateTamperedError):
+        verify_state(forged, expected=forged, secret=SECRET)
+    assert payload != forged_payload
+
+
+def test_signed_state_with_altered_signature_is_tampered() -> None:
+    state = create_state(secret=SECRET)
+    forged = _flip_last_char(state.value)
+    with pytest.raises(StateTamperedError):
+        verify_state(forged, expected=state.value, secret=SECRET)
+
+
+def test_signed_state_without_signature_is_tampered() -> None:
+    state = create_state(secret=SECRET)
+    unsigned = state.value.partition(".")[0]
+    with pytest.raises(StateTamperedError):
+        verify_state(unsigned, expected=unsigned, secret=SECRET)
+
+
+def test_state_checked_with_another_secret_is_tampered() -> None:
+    state = create_state(secret=SECRET)
+    with pytest.raises(StateTamperedError) as caught:
+        verify_state(state.value, expected=state.value, secret="another-secret-just-as-long")
+    assert SECRET not in str(caught.value)
+
+
+def test_signed_state_checked_without_the_secret_is_refused() -> None:
+    state = create_state(secret=SECRET)
+    with pytest.raises(StateTamperedError, match="pass the secret"):
+        verify_state(state.value, expected=state.value)
+
+
+def test_unsigned_state_with_altered_payload_is_a_mismatch() -> None:
+    state = create_state(organization="org_1")
+    with pytest.raises(StateMismatchError):
+        verify_state(_flip_last_char(state.value), expected=state.value)
+
+
+def test_state_from_another_sign_in_is_a_mismatch() -> None:
+    mine = create_state(secret=SECRET)
+    theirs = create_state(secret=SECRET)
+    with pytest.raises(StateMismatchError):
+        verify_state(theirs.value, expected=mine.value, secret=SECRET)
+
+
+@pytest.mark.parametrize(("received", "expected"), [(None, "x"), ("", "x"), ("x", None), ("x", "")])
+def test_missing_state_on_either_side(received: Optional[str], expected: Optional[str]) -> None:
+    with pytest.raises(MissingStateError):
+        verify_state(received, expected=expected)
+
+
+def test_malformed_state_is_tampered() -> None:
+    with pytest.raises(StateTamperedError):
+        verify_state("!!not-base64!!", expected="!!not-base64!!")
+    not_an_object = "WzFd"  # base64url of the JSON list [1]
+    with pytest.raises(StateTamperedError):
+        verify_state(not_an_object, expected=not_an_object)
+
+
+def test_state_expires_after_max_age() -> None:
+    clock = FrozenClock()
+    state = create_state(secret=SECRET, max_age=600, clock=clock)
+    clock.now += 599
+    assert verify_state(state.value, expected=state.value, secret=SECRET, clock=clock)
+    clock.now += 1
+    with pytest.raises(StateExpiredError) as caught:
+        verify_state(state.value, expected=state.value, secret=SECRET, clock=clock)
+    assert isinstance(caught.value, StateError)
+    assert "sign in" in str(caught.value)
+
+
+@pytest.mark.parametrize("secret", ["", "short", b"0123456789abcde"])
+def test_short_secret_is_refused(secret: Any) -> None:
+    with pytest.raises(InvalidParameterError):
+        create_state(secret=secret)
+
+
+@pytest.mark.parametrize("max_age", [0, -1, 1.5, True])
+def test_bad_max_age_is_refused(max_age: Any) -> None:
+    with pytest.raises(InvalidParameterError):
+        create_state(max_age=max_age)
+
+
+@pytest.mark.parametrize("organization", ["", 7])
+def test_bad_organization_is_refused(organization: Any) -> None:
+    with pytest.raises(InvalidParameterError):
+        create_state(organization=organization)
+
+
+# --- return_to ------------------------------------------------------------------------------
+
+UNSAFE_RETURN_TO = [
+    "//evil.example",
+    "//evil.example/path",
+    "https://evil.example",
+    "http:/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/path\\..\\x",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\nSet-Cookie: x=1",
+    "/nul\x00",
+    "/del\x7f",
+    "/ /evil.example",
+    "/\u2028/evil.example",
+    "/\u200b/evil.example",
+    " /leading-space",
+    "",
+    "/" + "a" * 2048,
+]
+
+
+@pytest.mark.parametrize("path", UNSAFE_RETURN_TO)
+def test_unsafe_return_to_is_refused(path: str) -> None:
+    with pytest.raises(UnsafeReturnToError):
+        validate_return_to(path)
+    with pytest.raises(UnsafeReturnToError):
+        create_state(return_to=path)
+    assert safe_return_to(path) == "/"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/dashboard", "/projects/7?tab=files#top", "/%2F%2Fevil.example", "/caf%C3%A9"]
+)
+def test_same_site_paths_are_accepted(path: str) -> None:
+    assert validate_return_to(path) == path
+    assert safe_return_to(path, default="/home") == path
+
+
+def test_safe_return_to_defaults() -> None:
+    assert safe_return_to(None) == "/"
+    assert safe_return_to("//evil.example", default="/home") == "/home"
+    with pytest.raises(UnsafeReturnToError):
+        safe_return_to("/ok", default="https://evil.example")
+
+
+def test_unsafe_return_to_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="single '/'"):
+        validate_return_to("//evil.example")
+
+
+# --- the callback: errors (no request is ever sent) -------------------------------------------
+
+SIGN_IN_ERROR_CODES = {
+    "access_denied": AccessDeniedError,
+    "ambiguous_connection_selector": AmbiguousConnectionSelectorError,
+    "connection_invalid": ConnectionInvalidError,
+    "connection_strategy_invalid": ConnectionStrategyInvalidError,
+    "connection_unlinked": ConnectionUnlinkedError,
+    "invalid_connection_selector": InvalidConnectionSelectorError,
+    "organization_invalid": OrganizationInvalidError,
+    "oauth_failed": OAuthFailedError,
+    "server_error": SignInServerError,
+    "profile_not_allowed_outside_organization": ProfileNotAllowedOutsideOrganizationError,
+    "redirect_uri_mismatch": SignInRedirectUriMismatchError,
+}
+
+
+@pytest.mark.parametrize(("code", "error_class"), sorted(SIGN_IN_ERROR_CODES.items()))
+def test_each_documented_error_code_raises_its_class(
+    offline_sso: SSOClient, code: str, error_class: type[SignInError]
+) -> None:
+    query = {"error": code, "error_description": "Something went wrong.", "state": "abc"}
+    with pytest.raises(error_class) as caught:
+        handle_callback(offline_sso, query, expected_state="abc")
+    error = caught.value
+    assert type(error) is error_class
+    assert isinstance(error, SignInError)
+    assert isinstance(error, WorkOSError)
+    assert error.error == code
+    assert error.error_description == "Something went wrong."
+    assert error.state == "abc"
+    assert code in str(error)
+    assert error.hint
+    assert error_class.__doc__
+
+
+def test_unknown_error_code_keeps_its_string(offline_sso: SSOClient) -> None:
+    url = f"{REDIRECT_URI}?error=brand_new_error&state=s1"
+    with pytest.raises(SignInError) as caught:
+        handle_callback(offline_sso, url, expected_state="s1")
+    assert type(caught.value) is SignInError
+    assert caught.value.error == "brand_new_error"
+    assert caught.value.error_description is None
+    assert caught.value.state == "s1"
+
+
+def test_error_description_cannot_forge_log_lines(offline_sso: SSOClient) -> None:
+    query = {"error": "access_denied", "error_description": "no\nFAKE LOG LINE" + "x" * 1000}
+    with pytest.raises(AccessDeniedError) as caught:
+        handle_callback(offline_sso, query, expected_state="s")
+    assert "\n" not in str(caught.value)
+    assert len(str(caught.value)) < 700
+    assert caught.value.error_description is not None
+    assert caught.value.error_description.startswith("no\nFAKE")
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"state": "s"}, {"code": "", "state": "s"}, "", f"{REDIRECT_URI}?state=s"]
+)
+def test_callback_without_code_or_error(offline_sso: SSOClient, query: Any) -> None:
+    with pytest.raises(CallbackError):
+        handle_callback(offline_sso, query, expected_state="s")
+
+
+def test_state_is_checked_before_the_code_is_exchanged(offline_sso: SSOClient) -> None:
+    state = create_state(secret=SECRET)
+    other = create_state(secret=SECRET)
+    query = {"code": "code_1", "state": other.value}
+    # A NetworkError here would mean the client tried to exchange the code first.
+    with pytest.raises(StateMismatchError):
+        handle_callback(offline_sso, query, expected_state=state.value, secret=SECRET)
+    with pytest.raises(MissingStateError):
+        handle_callback(offline_sso, {"code": "code_1"}, expected_state=state.value)
+    with pytest.raises(MissingStateError):
+        handle_callback(offline_sso, query, expected_state=None, secret=SECRET)
+
+
+class RepeatedParams(Mapping[str, str]):
+    """A fixture shaped like Django's QueryDict: ``[key]`` is the *last* value, ``getlist`` all."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for key, _ in self._pairs))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(key for key, _ in self._pairs))
+
+    def __getitem__(self, key: str) -> str:
+        return [value for name, value in self._pairs if name == key][-1]
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self._pairs if name == key]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "error=access_denied&error=server_error&state=s",
+        "?error=access_denied&error=server_error&state=s",
+        f"{REDIRECT_URI}?error=access_denied&error=server_error&state=s#fragment",
+        {"error": ["access_denied", "server_error"], "state": ["s"]},
+        {"error": ("access_denied",), "state": b"s"},
+        RepeatedParams([("error", "access_denied"), ("error", "server_error"), ("state", "s")]),
+    ],
+)
+def test_callback_query_shapes_take_the_first_value(offline_sso: SSOClient, query: Any) -> None:
+    with pytest.raises(AccessDeniedError) as caught:
+        handle_callback(offline_sso, query, expected_state="s")
+    assert caught.value.state == "s"
+
+
+def test_callback_query_of_the_wrong_type_is_refused(offline_sso: SSOClient) -> None:
+    with pytest.raises(InvalidParameterError):
+        handle_callback(offline_sso, ["code", "x"], expected_state="s")  # type: ignore[arg-type]
+
+
+# --- domain routing (offline part) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "no-at-sign",
+        "@foo-corp.com",
+        "jane@",
+        "jane@localhost",
+        "jane@foo corp.com",
+        "jane@foo/corp.com",
+        42,
+    ],
+)
+def test_malformed_email_is_refused_before_any_request(offline_sso: SSOClient, email: Any) -> None:
+    with pytest.raises(InvalidParameterError):
+        find_connection_for_email(offline_sso, email)
+
+
+def test_start_sign_in_needs_exactly_one_selector(offline_sso: SSOClient) -> None:
+    with pytest.raises(InvalidParameterError):
+        start_sign_in(offline_sso, redirect_uri=REDIRECT_URI)
+    with pytest.raises(InvalidParameterError):
+        start_sign_in(
+            offline_sso, redirect_uri=REDIRECT_URI, organization="org_1", email="a@b.example"
+        )
+
+
+def test_start_sign_in_by_organization_builds_url_and_state(offline_sso: SSOClient) -> None:
+    start = start_sign_in(
+        offline_sso,
+        redirect_uri=REDIRECT_URI,
+        organization="org_1",
+        return_to="/after",
+        secret=SECRET,
+    )
+    query = parse_qs(urlsplit(start.url).query)
+    assert query["organization"] == ["org_1"]
+    assert query["state"] == [start.state.value]
+    assert query["redirect_uri"] == [REDIRECT_URI]
+    assert start.state.organization == "org_1"
+    assert start.state.connection is None
+    assert start.state.return_to == "/after"
+    assert start.state.signed
+
+
+# --- session record -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def profile_fixture() -> Profile:
+    """A hand-made profile with raw and custom attributes that must stay out of sessions."""
+    return Profile(
+        id="prof_1",
+        connection_id="conn_1",
+        connection_type="OktaSAML",
+        idp_id="idp_1",
+        email="jane@foo-corp.com",
+        organization_id="org_1",
+        first_name="Jane",
+        last_name="Doe",
+        role=Role(slug="admin"),
+        custom_attributes={"salary": 100},
+        raw_attributes={"ssn": "000-00-0000"},
+    )
+
+
+def test_session_user_keeps_only_the_minimal_fields(profile_fixture: Profile) -> None:
+    user = SessionUser.from_profile(profile_fixture)
+    data = user.to_dict()
+    assert data == {
+        "id": "prof_1",
+        "email": "jane@foo-corp.com",
+        "connection_id": "conn_1",
+        "organization_id": "org_1",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "role": "admin",
+    }
+    text = json.dumps(data)
+    assert "ssn" not in text
+    assert "salary" not in text
+    assert SessionUser.from_dict(json.loads(text)) == user
+
+
+def test_session_user_without_optional_fields(profile_fixture: Profile) -> None:
+    import attrs
+
+    bare = attrs.evolve(profile_fixture, organization_id=None, role=None, first_name=None)
+    user = SessionUser.from_profile(bare)
+    assert user.role is None
+    assert SessionUser.from_dict(json.loads(json.dumps(user.to_dict()))) == user
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "a@b.example", "connection_id": "c"},
+        {"id": "p", "email": "a@b.example", "connection_id": 3},
+        {"id": "p", "email": "a@b.example", "connection_id": "c", "role": {"slug": "x"}},
+        ["id", "p"],
+    ],
+)
+def test_session_user_from_malformed_data(data: Any) -> None:
+    with pytest.raises(InvalidParameterError):
+        SessionUser.from_dict(data)
+
+
+# --- live against the emulator --------------------------------------------------------------
+
+
+def _follow_authorization(url: str) -> str:
+    """Do what the browser does at the emulator: return the callback URL it redirects to."""
+    response = requests.get(url, allow_redirects=False, timeout=10)
+    assert response.status_code == 302, response.text
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT_URI + "?")
+    return location
+
+
+def _with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    query.update(changes)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _seeded_organization(sso: SSOClient, domain: str) -> str:
+    organization = find_connection_for_email(sso, f"someone@{domain}").organization_id
+    assert organization is not None
+    return organization
+
+
+@pytest.mark.live
+def test_sign_in_by_organization_end_to_end(sso: SSOClient) -> None:
+    organization = _seeded_organization(sso, "foo-corp.com")
+    start = start_sign_in(
+        sso,
+        redirect_uri=REDIRECT_URI,
+        organization=organization,
+        login_hint="alice@foo-corp.com",
+        return_to="/welcome",
+        secret=SECRET,
+    )
+    callback_url = _follow_authorization(start.url)
+
+    result = handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    assert result.profile.email == "alice@foo-corp.com"
+    assert result.profile.organization_id == organization
+    assert result.return_to == "/welcome"
+    assert result.profile_and_token.access_token
+    assert SessionUser.from_profile(result.profile).email == "alice@foo-corp.com"
+
+    # The same callback again (a reload, a replay): the code is spent.
+    with pytest.raises(InvalidGrantError):
+        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+
+
+@pytest.mark.live
+def test_refused_state_leaves_the_code_unspent(sso: SSOClient) -> None:
+    organization = _seeded_organization(sso, "bar.example")
+    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, organization=organization)
+    callback_url = _follow_authorization(start.url)
+    with pytest.raises(StateMismatchError):
+        handle_callback(sso, callback_url, expected_state=create_state().value)
+    result = handle_callback(sso, callback_url, expected_state=start.state)
+    assert result.profile.organization_id == organization
+
+
+@pytest.mark.live
+def test_profile_from_another_organization_is_refused(sso: SSOClient) -> None:
+    foo = _seeded_organization(sso, "foo-corp.com")
+    bar = _seeded_organization(sso, "bar.example")
+    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
+    # The user edits the authorization URL to sign in at Bar's identity provider instead; the
+    # state still says Foo.
+    callback_url = _follow_authorization(_with_query(start.url, organization=bar))
+    with pytest.raises(UnexpectedOrganizationError) as caught:
+        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    assert caught.value.expected == foo
+    assert caught.value.actual == bar
+    assert caught.value.selector == "organization"
+
+
+@pytest.mark.live
+def test_profile_from_another_connection_is_refused(sso: SSOClient, base_url: str) -> None:
+    organization = admin.create_organization(base_url, "Two Connections Ltd")
+    first, second = admin.create_connections(
+        base_url, organization, 2, domains=["two-connections.example"]
+    )
+    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
+    callback_url = _follow_authorization(_with_query(start.url, connection=second))
+    with pytest.raises(UnexpectedOrganizationError) as caught:
+        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    assert caught.value.selector == "connection"
+    assert (caught.value.expected, caught.value.actual) == (first, second)
+
+
+@pytest.mark.live
+def test_domain_routing_finds_the_active_connection(sso: SSOClient) -> None:
+    connection = find_connection_for_email(sso, "Alice@Foo-Corp.COM")
+    assert connection.name == "Foo Corp Okta"
+    assert any(entry.domain == "foo-corp.com" for entry in connection.domains)
+
+
+@pytest.mark.live
+def test_domain_without_sso_says_so(sso: SSOClient) -> None:
+    with pytest.raises(NoSSOForDomainError) as caught:
+        find_connection_for_email(sso, "jane@no-sso-here.example")
+    assert caught.value.domain == "no-sso-here.example"
+    assert "no-sso-here.example" in str(caught.value)
+
+
+@pytest.mark.live
+def test_sign_in_by_email_end_to_end(sso: SSOClient) -> None:
+    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, email="bob@bar.example", secret=SECRET)
+    query = parse_qs(urlsplit(start.url).query)
+    assert query["connection"] == [start.state.connection]
+    assert query["login_hint"] == ["bob@bar.example"]
+    assert start.state.organization is not None
+    callback_url = _follow_authorization(start.url)
+    result = handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    assert result.profile.email == "bob@bar.example"
+    assert result.profile.connection_id == start.state.connection
+    assert result.profile.organization_id == start.state.organization
