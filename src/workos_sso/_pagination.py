@@ -63,7 +63,9 @@ class Pager(Iterator[T], Generic[T]):
         """Iterate page by page, for a UI that shows one page and a link to the next."""
         backwards = self._before is not None and self._after is None
         before, after = self._before, self._after
-        seen: set[str] = set()
+        # The opening cursor counts as seen: a server that leads back to it is looping too.
+        opening = before if backwards else after
+        seen: set[str] = set() if opening is None else {opening}
         while True:
             page = self._fetch(before, after)
             yield page
