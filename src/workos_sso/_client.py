@@ -100,8 +100,12 @@ class SSOClient:
         self.base_url = _check_base_url(base_url)
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more.")
-        if max_retry_wait < 0:
-            raise ConfigurationError("max_retry_wait must be 0 seconds or more.")
+        if (
+            not isinstance(max_retry_wait, (int, float))
+            or isinstance(max_retry_wait, bool)
+            or not max_retry_wait >= 0  # also refuses NaN, which compares false to everything
+        ):
+            raise ConfigurationError("max_retry_wait must be a number of seconds, 0 or more.")
         self.client_id = client_id
         self._transport = Transport(
             base_url=self.base_url,
@@ -485,7 +489,9 @@ def _check_base_url(base_url: object) -> str:
             f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}: check WORKOS_BASE_URL."
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigurationError("base_url must not have a query, fragment or credentials.")
+        raise ConfigurationError(
+            "base_url must not have a query, fragment or credentials: check WORKOS_BASE_URL."
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         # The API key travels in every request; plain HTTP is only for a local emulator.
         raise ConfigurationError(
