@@ -295,7 +295,7 @@ def _transport_error(
         detail = "the response's content encoding could not be decoded"
     else:
         detail = str(reason)
-    message = redact(f"{method} {path} failed: {detail}"[:_MAX_MESSAGE_CHARS], secrets)
+    message = redact(f"{method} {path} failed: {detail}", secrets)[:_MAX_MESSAGE_CHARS]
     if method.upper() not in _IDEMPOTENT_METHODS:
         message += " The server may have received the request; it was not sent again."
     return NetworkError(message)
@@ -320,7 +320,8 @@ def _api_error(
 
     def text_field(name: str) -> Optional[str]:
         value = payload.get(name)
-        return redact(value[:_MAX_MESSAGE_CHARS], secrets) if isinstance(value, str) else None
+        # Redact before cutting: a cut through a secret would leave most of it unrecognised.
+        return redact(value, secrets)[:_MAX_MESSAGE_CHARS] if isinstance(value, str) else None
 
     oauth_error = text_field("error")
     code = oauth_error or text_field("code")
@@ -329,7 +330,9 @@ def _api_error(
     if not message:
         kind = "an empty body" if not body else "a body that is not a WorkOS error"
         reason = response.reason if isinstance(response.reason, str) else ""
-        message = f"The server answered {status} {reason[:60]} with {kind}".replace("  ", " ")
+        # The reason phrase is the server's text too, so it is redacted like the body's fields.
+        reason = redact(reason, secrets)[:60]
+        message = f"The server answered {status} {reason} with {kind}".replace("  ", " ")
     common: dict[str, Any] = {"status_code": status, "code": code, "request_id": request_id}
 
     oauth_class = _OAUTH_ERRORS.get(code or "")
