@@ -41,9 +41,19 @@ def parse_timestamp(value: object) -> datetime:
         raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
     # Written out because datetime.fromisoformat() before Python 3.11 rejects "Z" and
     # fractions that are not 3 or 6 digits long, both of which servers send.
-    match = _ISO_8601.fullmatch(value.strip())
+    text = value.strip()
+    match = _ISO_8601.fullmatch(text)
     if match is None:
         raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
+    # The regex has accepted the shape; the C parser then does the arithmetic several times
+    # faster for the forms every Python since 3.7 reads (the API's own "...T12:34:56.789Z").
+    # Anything it refuses on this Python falls through to the arithmetic below.
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if match.group(8) else text)
+    except ValueError:
+        pass
+    else:
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
     tz = timezone.utc
     if sign:
@@ -77,6 +87,23 @@ def _structure_mapping(value: object, _: object) -> Mapping[str, Any]:
     if value is None:  # servers send null for attribute maps they have nothing for
         return {}
     raise TypeError(f"expected an object, got {type(value).__name__}")
+
+
+def _is_optional(type_: Any) -> bool:
+    args = getattr(type_, "__args__", ())
+    return getattr(type_, "__origin__", None) is Union and len(args) == 2 and type(None) in args
+
+
+def _structure_optional_factory(type_: Any) -> Callable[[object, object], Any]:
+    # cattrs' own Optional hook looks the inner type's hook up again on every value; resolving
+    # it once here makes the many Optional fields of a page of connections cheaper to read.
+    (inner_type,) = [arg for arg in type_.__args__ if arg is not type(None)]
+    structure_inner = converter.get_structure_hook(inner_type)
+
+    def structure_optional(value: object, _: object) -> Any:
+        return None if value is None else structure_inner(value, inner_type)
+
+    return structure_optional
 
 
 def _is_homogeneous_tuple(type_: Any) -> bool:
@@ -126,6 +153,8 @@ _register_exact(Mapping[str, Any], _structure_mapping)
 for _enum in (ConnectionType, ConnectionState, Provider, Order):
     _register_exact(Union[_enum, str], _tolerant_enum(_enum))
     converter.register_unstructure_hook(_enum, lambda member: member.value)
+# Registered last so it is consulted first, and finds the hooks above for the inner types.
+converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
 
 
 def structure(data: object, model: type[T], *, what: str) -> T:
