@@ -546,15 +546,41 @@ def test_clock_skew_check_thresholds() -> None:
     assert "120 s ahead of" in ahead.detail
 
 
-class _LoopbackServer:
-    """A loopback HTTP server that records each request's path and answers an empty list.
+def connection_fixture(number: int) -> dict[str, object]:
+    """A hand-made connection in the API's JSON shape, for the loopback server to serve."""
+    return {
+        "object": "connection",
+        "id": f"conn_fixture_{number:03d}",
+        "name": f"Fixture {number}",
+        "connection_type": "GenericSAML",
+        "state": "active",
+        "organization_id": "org_fixture",
+        "domains": [],
+        "created_at": "2026-01-02T03:04:05.000Z",
+        "updated_at": "2026-01-02T03:04:05.000Z",
+    }
 
-    ``clock_offset`` moves its Date header that many seconds away from the real time.
+
+class _LoopbackServer:
+    """A loopback HTTP server that records each request's path and answers a list.
+
+    The list is empty, or with ``pages`` that many pages of two fixture connections each, linked
+    by ``after`` cursors. ``clock_offset`` moves its Date header that many seconds off.
     """
 
-    def __init__(self, *, clock_offset: float = 0.0) -> None:
+    def __init__(self, *, clock_offset: float = 0.0, pages: int = 0) -> None:
         requested: list[str] = []
         self.requested = requested
+
+        def page_body(path: str) -> bytes:
+            after = parse_qs(urlsplit(path).query).get("after", ["page_0"])[0]
+            number = int(after.split("_")[1]) + 1
+            if number > pages:
+                return b'{"object": "list", "data": [], "list_metadata": {}}'
+            data = [connection_fixture(number * 10 + item) for item in (1, 2)]
+            cursor = f"page_{number}" if number < pages else None
+            page = {"object": "list", "data": data, "list_metadata": {"after": cursor}}
+            return json.dumps(page).encode()
 
         class Handler(BaseHTTPRequestHandler):
             def date_time_string(self, timestamp: Optional[float] = None) -> str:
@@ -562,7 +588,7 @@ class _LoopbackServer:
 
             def do_GET(self) -> None:
                 requested.append(self.path)
-                body = b'{"object": "list", "data": [], "list_metadata": {}}'
+                body = page_body(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -626,6 +652,55 @@ def test_list_flags_become_query_parameters(capsys: pytest.CaptureFixture[str]) 
         "order": ["asc"],
         "after": ["conn_9"],
     }
+
+
+class _RequestCountingOutput(io.StringIO):
+    """Standard output that notes, at each write, how many requests the server has seen."""
+
+    def __init__(self, server: _LoopbackServer) -> None:
+        super().__init__()
+        self.server = server
+        self.requests_at_write: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.requests_at_write.append(len(self.server.requested))
+        return super().write(text)
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]], ids=["table", "json-lines"])
+def test_list_all_prints_each_page_before_fetching_the_next(
+    monkeypatch: pytest.MonkeyPatch, output: list[str]
+) -> None:
+    with _LoopbackServer(pages=3) as server:
+        stdout = _RequestCountingOutput(server)
+        monkeypatch.setattr(sys, "stdout", stdout)
+        code = main(
+            [
+                "--api-key",
+                API_KEY,
+                "--client-id",
+                CLIENT_ID,
+                "--base-url",
+                server.url,
+                "connections",
+                "list",
+                "--all",
+                *output,
+            ]
+        )
+    assert code == 0
+    assert len(server.requested) == 3
+    lines = stdout.getvalue().splitlines()
+    ids = (
+        [line.split()[0] for line in lines[1:]]
+        if not output
+        else [json.loads(line)["id"] for line in lines]
+    )
+    assert ids == [f"conn_fixture_{n:03d}" for n in (11, 12, 21, 22, 31, 32)]
+    # The first page's rows were written while only one request had been made, and so on.
+    assert stdout.requests_at_write[0] == 1
+    assert sorted(stdout.requests_at_write) == stdout.requests_at_write
+    assert set(stdout.requests_at_write) == {1, 2, 3}
 
 
 def test_doctor_clock_check_reads_the_date_header_of_a_real_server() -> None:
