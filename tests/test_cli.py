@@ -519,10 +519,12 @@ def test_doctor_client_id_check(client_id: Optional[str], status: str) -> None:
         ("sk_live_x", "https://api.workos.com", "http://localhost:3000/cb", WARN, "this machine"),
         ("sk_odd_x", "https://api.workos.com", None, WARN, "neither"),
         ("sk_test_x", "https://proxy.example.com", None, PASS, "custom base URL"),
+        (None, "https://api.workos.com", None, SKIP, "until the API key passes"),
+        ("pk_test_x", "https://api.workos.com", None, SKIP, "until the API key passes"),
     ],
 )
 def test_doctor_environment_check(
-    api_key: str, base_url: str, redirect_uri: Optional[str], status: str, words: str
+    api_key: Optional[str], base_url: str, redirect_uri: Optional[str], status: str, words: str
 ) -> None:
     check = check_environment(_settings(api_key, base_url=base_url, redirect_uri=redirect_uri))
     assert check.status == status

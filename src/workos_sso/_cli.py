@@ -427,6 +427,8 @@ def _is_local_url(url: str) -> bool:
 def check_environment(settings: Settings) -> Check:
     """Does the kind of key (test or live) suit the server and redirect URI it is used with?"""
     key = settings.api_key or ""
+    if not key.startswith("sk_"):
+        return Check("environment", SKIP, "skipped until the API key passes.")
     if key.startswith("sk_test_"):
         kind = "test"
     elif key.startswith("sk_live_"):
@@ -711,8 +713,11 @@ def command_connections_list(ctx: Context) -> int:
                 ctx.write_lines(
                     format_table(CONNECTION_HEADERS, [connection_row(c) for c in page.data])
                 )
-                if page.after:
-                    ctx.stderr.write(f"More connections: add --after {page.after}, or --all.\n")
+                backwards = args.before is not None and args.after is None
+                cursor = page.before if backwards else page.after
+                if cursor:
+                    flag = "--before" if backwards else "--after"
+                    ctx.stderr.write(f"More connections: add {flag} {cursor}, or --all.\n")
             return EXIT_OK
         progress = Progress(ctx.stderr)
         table = TableWriter(ctx.stdout, CONNECTION_HEADERS)
