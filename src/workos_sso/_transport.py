@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    InvalidHeader,
+    MaxRetryError,
+    NewConnectionError,
+)
 from urllib3.exceptions import ReadTimeoutError as _ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -106,6 +111,14 @@ class _SafeRetry(Retry):
                 # With raise_on_status off, urllib3 hands back this response as it is.
                 raise MaxRetryError(cast(Any, kwargs.get("_pool")), kwargs.get("url") or "", None)
         return super().increment(*args, **kwargs)
+
+    def get_retry_after(self, response: Any) -> Optional[float]:
+        # urllib3 raises on a Retry-After it cannot parse, which would surface as a network
+        # error; a header that says nothing usable is treated as absent, so backoff applies.
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
 
     def get_backoff_time(self) -> float:
         retries_so_far = len(self.history)
@@ -260,8 +273,9 @@ class _TooLargeError(requests.RequestException):
 def _decode_json(body: bytes, method: str, path: str) -> Any:
     try:
         return json.loads(body)
-    except ValueError:
-        # ValueError covers both malformed JSON and bytes that are not UTF-8/16/32.
+    except (ValueError, RecursionError):
+        # ValueError covers both malformed JSON and bytes that are not UTF-8/16/32;
+        # RecursionError, arrays or objects nested thousands deep.
         raise DecodeError(
             f"The response to {method} {path} is not valid JSON ({len(body)} bytes)."
         ) from None
@@ -288,15 +302,22 @@ def _transport_error(
         and not isinstance(reason, NewConnectionError)
     )
     if timed_out:
-        return RequestTimeoutError(redact(f"{method} {path} timed out: {reason}", secrets))
+        # urllib3's timeout errors hold (connection, text); the text alone reads better.
+        reason_args = getattr(reason, "args", ())
+        said = reason_args[-1] if reason_args and isinstance(reason_args[-1], str) else reason
+        return RequestTimeoutError(redact(f"{method} {path} timed out: {said}", secrets))
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        # The server answered, with a body its own Content-Encoding cannot undo.
+        return DecodeError(
+            f"The response to {method} {path} could not be decompressed (Content-Encoding)."
+        )
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         detail = "the connection broke while the response was being read"
-    elif isinstance(exc, requests.exceptions.ContentDecodingError):
-        detail = "the response's content encoding could not be decoded"
     else:
         detail = str(reason)
     message = redact(f"{method} {path} failed: {detail}", secrets)[:_MAX_MESSAGE_CHARS]
-    if method.upper() not in _IDEMPOTENT_METHODS:
+    if method.upper() not in _IDEMPOTENT_METHODS and not isinstance(reason, NewConnectionError):
+        # A refused or unresolvable connection never carried the request (and was retried).
         message += " The server may have received the request; it was not sent again."
     return NetworkError(message)
 
@@ -313,7 +334,7 @@ def _api_error(
     if body:
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
     if not isinstance(payload, dict):
         payload = {}
