@@ -54,12 +54,12 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[-1])
 def emulator(session: nox.Session) -> None:  # noqa: F811
     """The scenario tests and live tests against a real WorkOS emulator."""
-    session.install(".", *TEST_DEPS)
+    session.install(".", *TEST_DEPS, *RECIPE_DEPS)
     url = _start_emulator(session)
     session.run(
         "pytest",
         "-m",
-        "scenario or live",
+        "(scenario or live) and not e2e",
         "--disable-recording",
         *session.posargs,
         env={"WORKOS_EMULATOR_URL": url},
@@ -110,6 +110,22 @@ def mypy(session: nox.Session) -> None:
     """mypy --strict over the package and tests/typing, on the oldest supported Python."""
     session.install(".", "mypy>=1.10", "types-requests")
     session.run("mypy", "--strict", *(session.posargs or []))
+
+
+#: The web frameworks of the recipes in docs/examples (tests/test_recipes.py, live).
+RECIPE_DEPS = ["flask>=3", "fastapi>=0.110", "httpx>=0.27", "itsdangerous>=2", "django>=4.2"]
+
+
+@nox.session(python=PYTHONS[-1])
+def e2e(session: nox.Session) -> None:
+    """The recipes served on loopback ports, signed in through the emulator by headless Chromium.
+
+    Needs Debian's chromium and chromium-driver (``apt-get install -y chromium chromium-driver``);
+    Selenium drives /usr/bin/chromedriver and never downloads a driver. Each test starts its own
+    emulator on a fixed port.
+    """
+    session.install(".", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
+    session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
 
 
 if os.environ.get("CI"):

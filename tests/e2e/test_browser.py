@@ -1,0 +1,290 @@
+"""The three recipes in a real browser: headless Chromium signs in through the emulator.
+
+Each recipe runs as its own process on a loopback port (Flask's and Django's development
+servers, uvicorn for FastAPI), configured only through the environment, as a newcomer would run
+it. Chromium is Debian's, driven through Debian's chromedriver by Selenium; nothing is
+downloaded. Run with ``nox -s e2e`` (needs ``apt-get install -y chromium chromium-driver``).
+
+The apps reach the emulator through ``idp_proxy``, which can stop a sign-in on an identity
+provider page, so that a test can act as a user who edits the URL there.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+
+from tests import emulator
+from tests.e2e.idp_proxy import IdentityProviderProxy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+
+EXAMPLES = emulator.ROOT / "docs" / "examples"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+EXPIRED = "Your sign-in expired or was already used"
+WRONG_ORGANIZATION = "That account belongs to another organization"
+PAGE_TIMEOUT = 20.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with status {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} seconds")
+
+
+@pytest.fixture(scope="module")
+def e2e_emulator() -> Iterator[str]:
+    """An emulator of our own on a port chosen here.
+
+    Started on port 0, the emulator would write ``localhost:0`` into its logout URLs, which the
+    browser follows after sign-out.
+    """
+    with emulator.Emulator(port=_free_port()) as running:
+        yield running.url
+
+
+@pytest.fixture(scope="module")
+def idp(e2e_emulator: str) -> Iterator[IdentityProviderProxy]:
+    """The apps' WORKOS_BASE_URL: the emulator behind a proxy that can pause at sign-in."""
+    with IdentityProviderProxy(e2e_emulator) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def organizations(e2e_emulator: str) -> dict[str, str]:
+    from workos_sso import SSOClient, find_connection_for_email
+
+    found = {}
+    with SSOClient(
+        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=e2e_emulator
+    ) as sso:
+        for name, email in (("foo", "x@foo-corp.com"), ("bar", "x@bar.example")):
+            organization_id = find_connection_for_email(sso, email).organization_id
+            assert organization_id is not None
+            found[name] = organization_id
+    return found
+
+
+def _command(framework: str, port: int) -> list[str]:
+    if framework == "django":
+        script = str(EXAMPLES / "django_app.py")
+        return [sys.executable, script, "runserver", f"127.0.0.1:{port}", "--noreload"]
+    return [sys.executable, str(EXAMPLES / f"{framework}_app.py")]
+
+
+@pytest.fixture(scope="module", params=["flask", "fastapi", "django"])
+def app_url(
+    request: pytest.FixtureRequest, idp: IdentityProviderProxy, organizations: dict[str, str]
+) -> Iterator[str]:
+    """One recipe, running in its own process; yields its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+        "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+        "WORKOS_BASE_URL": idp.url,
+        "WORKOS_REDIRECT_URI": f"{base}/callback",
+        "WORKOS_ORGANIZATION_ID": organizations["foo"],
+        "APP_SECRET_KEY": "e2e-tests-secret-0123456789abcdef",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the app's whole life)
+    process = subprocess.Popen(
+        _command(str(request.param), port), env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for_port(port, process)
+        yield base
+    except RuntimeError:
+        log.seek(0)
+        raise RuntimeError(log.read().decode(errors="replace")) from None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium (own profile, so no cookies) per test."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
+    assert CHROMEDRIVER.exists(), "install chromium-driver: apt-get install -y chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    driver.execute_cdp_cmd("Network.enable", {})
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait_for(driver: Any, css: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    return WebDriverWait(driver, PAGE_TIMEOUT).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+
+
+def _click(driver: Any, css: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, css).click()
+
+
+def _pause_at_identity_provider(driver: Any, idp: IdentityProviderProxy, start: str) -> str:
+    """Go to ``start`` and stop on the identity provider's page; return its URL."""
+    idp.paused_authorize_url = None
+    idp.pause_next_authorize = True
+    driver.get(start)
+    _wait_for(driver, "h1")
+    assert idp.paused_authorize_url is not None
+    assert driver.current_url == idp.paused_authorize_url
+    return idp.paused_authorize_url
+
+
+def _with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    query.update(changes)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _page_text(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def _assert_signed_out_with(driver: Any, app_url: str, message: str) -> None:
+    _wait_for(driver, "#message")
+    assert driver.current_url == f"{app_url}/"
+    text = _page_text(driver)
+    assert message in text
+    assert "Signed in as" not in text
+    _wait_for(driver, "#sign-in")
+
+
+def test_sign_in_by_organization(browser: Any, app_url: str, organizations: dict[str, str]) -> None:
+    browser.get(app_url)
+    _click(browser, "#sign-in")
+    email = _wait_for(browser, "#email")
+    assert browser.current_url == f"{app_url}/"
+    assert email.text == "user@foo-corp.com"
+    assert organizations["foo"] in _page_text(browser)
+
+    [cookie] = [c for c in browser.get_cookies() if c["name"] in ("session", "sessionid")]
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Lax"
+    assert cookie["secure"] is False  # plain-HTTP localhost development
+
+
+def test_sign_in_by_email_domain(browser: Any, app_url: str) -> None:
+    browser.get(app_url)
+    _wait_for(browser, "#email-input").send_keys("alice@foo-corp.com")
+    _click(browser, "#sign-in-email")
+    assert _wait_for(browser, "#email").text == "alice@foo-corp.com"
+    assert "Alice Lovelace" in _page_text(browser)
+
+
+def test_email_domain_without_sso_stays_on_sign_in(browser: Any, app_url: str) -> None:
+    browser.get(app_url)
+    _wait_for(browser, "#email-input").send_keys("jane@no-sso.example")
+    _click(browser, "#sign-in-email")
+    _assert_signed_out_with(browser, app_url, "no-sso.example does not use single sign-on")
+
+
+def test_tampered_state_is_refused(browser: Any, app_url: str, idp: IdentityProviderProxy) -> None:
+    authorize = _pause_at_identity_provider(browser, idp, f"{app_url}/login")
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    assert "." in state  # the recipes sign their states
+    payload, _, signature = state.partition(".")
+    forged = f"{payload}.{signature[::-1]}"
+    browser.get(_with_query(authorize, state=forged))
+    _assert_signed_out_with(browser, app_url, EXPIRED)
+
+
+def test_replayed_callback_goes_back_to_sign_in(
+    browser: Any, app_url: str, idp: IdentityProviderProxy
+) -> None:
+    idp.last_callback_url = None
+    browser.get(f"{app_url}/login")
+    assert _wait_for(browser, "#email").text == "user@foo-corp.com"
+    callback = idp.last_callback_url
+    assert callback is not None
+    assert callback.startswith(f"{app_url}/callback?code=")
+
+    browser.get(callback)  # the back button, a reload, or someone who saw the URL
+    _assert_signed_out_with(browser, app_url, EXPIRED)
+
+
+def test_sign_out_clears_the_session(browser: Any, app_url: str, e2e_emulator: str) -> None:
+    browser.get(f"{app_url}/login")
+    _wait_for(browser, "#email")
+    _click(browser, "#sign-out")
+    # WorkOS (here the emulator) ends the identity provider's session.
+    assert urlsplit(browser.current_url).path == "/sso/logout"
+    assert urlsplit(browser.current_url).port == urlsplit(e2e_emulator).port
+    assert '"success":true' in _page_text(browser).replace(" ", "")
+    browser.get(app_url)
+    _wait_for(browser, "#sign-in")
+    assert "Signed in as" not in _page_text(browser)
+    assert [c for c in browser.get_cookies() if c["name"] in ("session", "sessionid")] == []
+
+
+def test_profile_from_another_organization_is_refused(
+    browser: Any, app_url: str, organizations: dict[str, str], idp: IdentityProviderProxy
+) -> None:
+    authorize = _pause_at_identity_provider(browser, idp, f"{app_url}/login")
+    assert parse_qs(urlsplit(authorize).query)["organization"] == [organizations["foo"]]
+    # The user signs in at Bar's identity provider instead; the state still says Foo.
+    browser.get(_with_query(authorize, organization=organizations["bar"]))
+    _assert_signed_out_with(browser, app_url, WRONG_ORGANIZATION)
