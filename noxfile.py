@@ -121,8 +121,8 @@ def e2e(session: nox.Session) -> None:
     """The recipes served on loopback ports, signed in through the emulator by headless Chromium.
 
     Needs Debian's chromium and chromium-driver (``apt-get install -y chromium chromium-driver``);
-    Selenium drives /usr/bin/chromedriver and never downloads a driver. Each test starts its own
-    emulator on a fixed port.
+    Selenium drives /usr/bin/chromedriver and never downloads a driver. The tests start their own
+    emulator, on a port they choose.
     """
     session.install(".", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
     session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
