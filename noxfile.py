@@ -98,6 +98,17 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS[-1])
+def contract(session: nox.Session) -> None:
+    """Re-extract WorkOS's OpenAPI spec (npm pack) and fail if tests/contract/sso_spec.json differs.
+
+    Needs npm. After a deliberate spec upgrade, run `python tests/contract/extract.py` and
+    commit the diff together with the model changes the contract tests then ask for.
+    """
+    session.install("pyyaml>=6")
+    session.run("python", "tests/contract/extract.py", "--check", *session.posargs)
+
+
+@nox.session(python=PYTHONS[-1])
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("ruff>=0.6")
@@ -126,6 +137,22 @@ def e2e(session: nox.Session) -> None:
     """
     session.install(".", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
     session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
+
+
+#: What the documentation site is built with (mkdocs.yml).
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.27"]
+
+
+@nox.session(python=PYTHONS[-1])
+def docs(session: nox.Session) -> None:
+    """Build the documentation site in strict mode: any warning, broken link or missing reference
+    fails. The docs' code blocks run in the `tests` (offline) and `emulator` (live) sessions.
+    """
+    session.install(".", *DOCS_DEPS)
+    site = Path(session.create_tmp()) / "site"
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", str(site), env={"NO_MKDOCS_2_WARNING": "1"}
+    )
 
 
 if os.environ.get("CI"):
