@@ -139,8 +139,8 @@ def e2e(session: nox.Session) -> None:
     session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
 
 
-#: What the documentation site is built with (mkdocs.yml).
-DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.27"]
+#: What the documentation site is built with (mkdocs.yml); ruff formats the rendered signatures.
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.27", "ruff>=0.6"]
 
 
 @nox.session(python=PYTHONS[-1])

@@ -16,12 +16,17 @@ The convention, which every ```python block in ``docs/*.md`` must follow (the ex
       ``live`` and run in ``nox -s emulator``; ``WORKOS_BASE_URL``, ``WORKOS_API_KEY`` and
       ``WORKOS_CLIENT_ID`` point at the emulator. Never delete or change the seeded data: other
       tests share the emulator. Create your own organizations and connections instead.
+  ``<!-- run: continue -->``
+      Run after the block before it on the same page, in the same namespace and mode, as part
+      of the same test: for a page that builds one example up step by step.
+      ``<!-- run: continue, emulator -->`` does the same and makes the whole chain run against
+      the emulator (its offline blocks too).
   ``<!-- run: compile-only: REASON -->``
       Compiled, never run. REASON (a few words at least) says why, for example a web server that
       runs forever. Use it rarely: a block that runs is a block that cannot rot.
 
-* Each block runs on its own, in a fresh namespace, so a reader can copy any block by itself: it
-  imports what it uses. Clients and sessions left open in the namespace are closed afterwards.
+* Each block (with its ``continue`` blocks) runs in a fresh namespace, so a reader can copy it by
+  itself: it imports what it uses. Clients and sessions left open in it are closed afterwards.
 * Only ```python fences hold Python. ```py, ```python3, ```pycon and ```ipython are refused, so no
   Python escapes the runner. Other languages (```bash, ```text, ```yaml, ...) are not run.
 * Output check (optional): ``<!-- output -->`` followed by a ```text block right after a python
@@ -37,6 +42,7 @@ import inspect
 import io
 import ipaddress
 import linecache
+import logging
 import re
 import socket
 from dataclasses import dataclass
@@ -57,7 +63,7 @@ _DIRECTIVE = re.compile(r"^\s*<!--\s*run:\s*(?P<body>.*?)\s*-->\s*$")
 _OUTPUT_MARK = re.compile(r"^\s*<!--\s*output\s*-->\s*$")
 _INCLUDE = re.compile(r'^(?P<indent>\s*)--8<--\s+"(?P<path>[^"]+)"\s*$')
 _PYTHON_LOOKALIKES = frozenset({"py", "python3", "py3", "pycon", "ipython", "python-console"})
-_MODES = ("offline", "emulator", "compile-only")
+_MODES = ("offline", "emulator", "compile-only", "continue")
 _MIN_REASON_WORDS = 3
 
 
@@ -79,6 +85,7 @@ class Snippet:
     reason: str
     code: str
     expected_output: Optional[str]
+    continues: bool = False  # runs after the block before it, in the same namespace
 
     @property
     def id(self) -> str:
@@ -176,12 +183,17 @@ def parse_markdown(page: str, path: Path, text: str) -> tuple[list[Snippet], lis
                 used_directives.add(id(directive_line))
                 mode, _, reason = directive["body"].partition(":")
                 mode, reason = mode.strip(), reason.strip()
+                escalate = mode == "continue, emulator"
+                if escalate:
+                    mode = "continue"
                 if mode not in _MODES:
                     problems.append(f"{where}: unknown run mode {mode!r}; use one of {_MODES}")
                 elif mode == "compile-only" and len(reason.split()) < _MIN_REASON_WORDS:
                     problems.append(f"{where}: compile-only needs a reason of a few words")
                 elif mode != "compile-only" and reason:
                     problems.append(f"{where}: only compile-only takes a reason")
+                elif mode == "continue" and (not snippets or snippets[-1].mode == "compile-only"):
+                    problems.append(f"{where}: continue needs a run block before it on the page")
                 else:
                     expected, end = _expected_output(lines, end + 1, problems, end)
                     first = lines[index + 1] if index + 1 < len(lines) else lines[index]
@@ -190,10 +202,11 @@ def parse_markdown(page: str, path: Path, text: str) -> tuple[list[Snippet], lis
                             path=first.path,
                             line=first.number,
                             page=page,
-                            mode=mode,
+                            mode=_continued_mode(snippets, mode, escalate=escalate),
                             reason=reason,
                             code=_dedent(body, indent),
                             expected_output=expected,
+                            continues=mode == "continue",
                         )
                     )
         index = end + 1
@@ -204,6 +217,12 @@ def parse_markdown(page: str, path: Path, text: str) -> tuple[list[Snippet], lis
                 "a ```python block"
             )
     return snippets, problems
+
+
+def _continued_mode(snippets: list[Snippet], mode: str, *, escalate: bool) -> str:
+    if mode != "continue":
+        return mode
+    return "emulator" if escalate else snippets[-1].mode
 
 
 def _expected_output(
@@ -243,8 +262,30 @@ def _collect() -> tuple[list[Snippet], list[str]]:
 SNIPPETS, PROBLEMS = _collect()
 
 
+def _chains(snippets: list[Snippet]) -> list[list[Snippet]]:
+    """Group each block with the ``continue`` blocks after it: one chain runs as one test.
+
+    A chain needs the emulator if any of its blocks does.
+    """
+    chains: list[list[Snippet]] = []
+    for snippet in snippets:
+        if snippet.continues and chains and chains[-1][0].page == snippet.page:
+            chains[-1].append(snippet)
+        else:
+            chains.append([snippet])
+    return chains
+
+
+def _chain_mode(chain: list[Snippet]) -> str:
+    return "emulator" if any(s.mode == "emulator" for s in chain) else chain[0].mode
+
+
 def _of_mode(mode: str) -> list[Any]:
-    return [pytest.param(s, id=s.id) for s in SNIPPETS if s.mode == mode]
+    return [
+        pytest.param(chain, id=chain[0].id)
+        for chain in _chains(SNIPPETS)
+        if _chain_mode(chain) == mode
+    ]
 
 
 # --- Running a block ------------------------------------------------------------------------
@@ -262,28 +303,38 @@ def _output_matches(expected: str, actual: str) -> bool:
     return True
 
 
-def _run(snippet: Snippet) -> str:
-    """Execute the block as its own module and return what it printed."""
-    filename = str(snippet.path)
-    # Padding puts each line of code on its own line number in tracebacks.
-    source = "\n" * (snippet.line - 1) + snippet.code + "\n"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+def _run(chain: list[Snippet]) -> None:
+    """Execute a block (and the blocks that continue it) as one module; check what each prints."""
     namespace: dict[str, Any] = {"__name__": "__docs__"}
-    printed = io.StringIO()
+    # A block may configure logging as an app would; later tests must not inherit that.
+    root_handlers = logging.root.handlers[:]
+    levels = {name: logging.getLogger(name).level for name in ("", "workos_sso")}
     try:
-        with contextlib.redirect_stdout(printed):
-            exec(compile(source, filename, "exec"), namespace)
+        for snippet in chain:
+            _run_one(snippet, namespace)
     finally:
         for value in namespace.values():
             # What a process exit would do: close clients the block keeps for its lifetime.
             if isinstance(value, (workos_sso.SSOClient, requests.Session)):
                 value.close()
+        logging.root.handlers[:] = root_handlers
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _run_one(snippet: Snippet, namespace: dict[str, Any]) -> None:
+    filename = f"{snippet.path}:{snippet.line}"
+    # Padding puts each line of code on its line number in the page, for tracebacks.
+    source = "\n" * (snippet.line - 1) + snippet.code + "\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(source, filename, "exec"), namespace)
     if snippet.expected_output is not None:
         assert _output_matches(snippet.expected_output, printed.getvalue()), (
             f"{snippet.id} printed:\n{printed.getvalue()}\nbut the page shows:\n"
             f"{snippet.expected_output}"
         )
-    return printed.getvalue()
 
 
 def _is_loopback(host: object) -> bool:
@@ -340,25 +391,25 @@ def test_the_docs_have_runnable_snippets() -> None:
     assert len([s for s in SNIPPETS if s.mode == "emulator"]) >= 5
 
 
-@pytest.mark.parametrize("snippet", _of_mode("offline"))
+@pytest.mark.parametrize("chain", _of_mode("offline"))
 @pytest.mark.usefixtures("offline_env")
-def test_offline_snippet(snippet: Snippet, network_blocked: list[str]) -> None:
-    _run(snippet)
+def test_offline_snippet(chain: list[Snippet], network_blocked: list[str]) -> None:
+    _run(chain)
     assert not network_blocked, (
-        f"{snippet.id} is marked offline but reached for the network ({network_blocked}); "
+        f"{chain[0].id} is marked offline but reached for the network ({network_blocked}); "
         "mark it <!-- run: emulator -->"
     )
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("snippet", _of_mode("emulator"))
+@pytest.mark.parametrize("chain", _of_mode("emulator"))
 def test_emulator_snippet(
-    snippet: Snippet, emulator_url: str, monkeypatch: pytest.MonkeyPatch
+    chain: list[Snippet], emulator_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKOS_BASE_URL", emulator_url)
     monkeypatch.setenv("WORKOS_API_KEY", emulator.DEFAULT_API_KEY)
     monkeypatch.setenv("WORKOS_CLIENT_ID", emulator.CLIENT_ID)
-    _run(snippet)
+    _run(chain)
 
 
 def test_compile_only_snippets_compile() -> None:
@@ -452,6 +503,7 @@ def test_the_extractor_finds_blocks_modes_and_output() -> None:
         ("<!-- run: offline -->\n\nSome prose.\n\n```python\nx = 1\n```\n", "needs <!-- run"),
         ("<!-- run: offline -->\n\n```bash\nls\n```\n", "not right before"),
         ('--8<-- "no/such/file.md"\n', "cannot include"),
+        ("<!-- run: continue -->\n```python\nx = 1\n```\n", "continue needs"),
     ],
 )
 def test_the_extractor_refuses_what_the_convention_forbids(page: str, complaint: str) -> None:
@@ -479,6 +531,35 @@ def test_an_offline_block_that_reaches_out_fails(network_blocked: list[str]) -> 
         "except OSError:\n    pass\n",
         expected_output=None,
     )
-    _run(snippet)
+    _run([snippet])
     assert network_blocked
     assert all("192.0.2.1" in attempt for attempt in network_blocked)
+
+
+def test_continue_blocks_share_the_namespace_of_the_block_before() -> None:
+    page = (
+        "<!-- run: offline -->\n```python\nanswer = 6 * 7\n```\n\n"
+        "<!-- run: continue -->\n```python\nprint(answer)\n```\n"
+        "<!-- output -->\n```text\n42\n```\n\n"
+        "<!-- run: offline -->\n```python\nprint('answer' in globals())\n```\n"
+        "<!-- output -->\n```text\nFalse\n```\n"
+    )
+    snippets, problems = parse_markdown("page.md", ROOT / "page.md", page)
+    assert problems == []
+    chains = _chains(snippets)
+    assert [[s.line for s in chain] for chain in chains] == [[3, 8], [17]]
+    assert [chain[0].mode for chain in chains] == ["offline", "offline"]
+    for chain in chains:
+        _run(chain)
+
+
+def test_a_continue_emulator_block_moves_its_chain_to_the_emulator() -> None:
+    page = (
+        "<!-- run: offline -->\n```python\nx = 1\n```\n\n"
+        "<!-- run: continue, emulator -->\n```python\ny = x\n```\n"
+    )
+    snippets, problems = parse_markdown("page.md", ROOT / "page.md", page)
+    assert problems == []
+    [chain] = _chains(snippets)
+    assert [s.mode for s in chain] == ["offline", "emulator"]
+    assert _chain_mode(chain) == "emulator"
