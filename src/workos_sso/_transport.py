@@ -57,6 +57,9 @@ _MAX_MESSAGE_CHARS = 500
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _BACKOFF_FACTOR = 0.5
+#: urllib3 reads a retried answer's whole body to reuse its connection; past this size (or
+#: with no size given) the connection is dropped instead, so a hostile body cannot stall a retry.
+_DRAIN_LIMIT = 64 * 1024
 
 # The spec's OAuth codes, plus the emulator's names for the same failures.
 _OAUTH_ERRORS: dict[str, type[OAuthError]] = {
@@ -110,7 +113,11 @@ class _SafeRetry(Retry):
             if wait is not None and wait > self.max_retry_wait:
                 # With raise_on_status off, urllib3 hands back this response as it is.
                 raise MaxRetryError(cast(Any, kwargs.get("_pool")), kwargs.get("url") or "", None)
-        return super().increment(*args, **kwargs)
+        retry = super().increment(*args, **kwargs)
+        if response is not None:
+            # Reached only when this response will be retried, so its body is never read.
+            _discard_unless_small(response)
+        return retry
 
     def get_retry_after(self, response: Any) -> Optional[float]:
         # urllib3 raises on a Retry-After it cannot parse, which would surface as a network
@@ -129,6 +136,14 @@ class _SafeRetry(Retry):
         ceiling = min(ceiling, self.max_retry_wait)
         # "Equal jitter": never less than half the exponential step, so backoff still grows.
         return float(random.uniform(ceiling / 2, ceiling))
+
+
+def _discard_unless_small(response: Any) -> None:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
+        return  # urllib3 drains it and the connection goes back to the pool
+    response.close()  # closes the socket, so the drain that follows reads nothing
+    response.release_conn()  # the pool reconnects the closed connection when it is next used
 
 
 def build_retry(*, max_retries: int, max_retry_wait: float) -> _SafeRetry:
