@@ -1,6 +1,6 @@
 """Every exception workos-sso raises, top to bottom.
 
-All of them derive from :class:`WorkOSError`, so one ``except WorkOSError`` catches anything the
+All of them derive from ``WorkOSError``, so one ``except WorkOSError`` catches anything the
 library raises. Each class carries a ``hint``: one sentence on what to do next, which is appended
 to the message. No message ever holds the API key, an access token or an authorization code: the
 transport removes them from anything a server echoes back.
@@ -72,7 +72,7 @@ class WorkOSError(Exception):
 class ConfigurationError(WorkOSError, ValueError):
     """The API key, client id or base URL is missing or malformed.
 
-    Raised by :class:`~workos_sso.SSOClient` and :meth:`~workos_sso.SSOClient.from_env` before any
+    Raised by ``SSOClient`` and ``SSOClient.from_env`` before any
     request is made. The message names the environment variable to set.
     """
 
@@ -430,7 +430,7 @@ class ProfileNotAllowedOutsideOrganizationError(SignInError):
 class SignInRedirectUriMismatchError(SignInError):
     """``redirect_uri_mismatch``: the ``redirect_uri`` is not registered for the client.
 
-    The same problem as :class:`RedirectUriMismatchError`, reported on the callback instead of by
+    The same problem as ``RedirectUriMismatchError``, reported on the callback instead of by
     the token exchange.
     """
 

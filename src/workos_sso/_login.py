@@ -2,15 +2,15 @@
 
 Four pieces, each usable alone:
 
-* :func:`start_sign_in` builds the authorization URL together with a :class:`SignInState`: a
+* ``start_sign_in`` builds the authorization URL together with a ``SignInState``: a
   random, optionally HMAC-signed ``state`` that remembers where the sign-in was started
   (organization or connection), where to send the user afterwards, and until when it is valid.
   Store ``state.value`` in the user's session, then redirect to ``url``.
-* :func:`handle_callback` takes the callback's query, checks the state against the session,
+* ``handle_callback`` takes the callback's query, checks the state against the session,
   turns ``error=...`` into typed exceptions, exchanges the code, and refuses a profile from
   another organization than the one the sign-in was started for.
-* :func:`find_connection_for_email` routes an email address to its domain's SSO connection.
-* :class:`SessionUser` is the minimal, JSON-friendly record of who signed in.
+* ``find_connection_for_email`` routes an email address to its domain's SSO connection.
+* ``SessionUser`` is the minimal, JSON-friendly record of who signed in.
 
 Only the standard library does the cryptography: ``secrets`` for randomness, ``hmac`` with
 SHA-256 for signatures, ``hmac.compare_digest`` for every comparison of secret values.
@@ -131,11 +131,14 @@ def validate_return_to(path: str) -> str:
 
 
 def safe_return_to(path: Optional[str], *, default: str = "/") -> str:
-    """``path`` if it is a safe same-site path (see :func:`validate_return_to`), else ``default``.
+    """``path`` if it is a safe same-site path (see ``validate_return_to``), else ``default``.
 
-    For values taken straight from a request, such as a ``?next=`` parameter::
+    For values taken straight from a request, such as a ``?next=`` parameter.
 
+    Example:
+        ```python
         return_to = safe_return_to(request.args.get("next"))
+        ```
     """
     validate_return_to(default)
     if path is None:
@@ -184,7 +187,7 @@ def create_state(
     """Create a fresh state for one sign-in.
 
     Store ``state.value`` in the user's session and pass it as ``state`` to the authorization
-    URL (:func:`start_sign_in` does both steps but the storing). The value holds the nonce, the
+    URL (``start_sign_in`` does both steps but the storing). The value holds the nonce, the
     ``return_to`` path, the organization or connection and the expiry; with a ``secret`` it is
     also signed with HMAC-SHA256, so it cannot be altered even where the session itself is not
     tamper-proof. Without one, equality with the session's copy is what protects it.
@@ -242,7 +245,7 @@ def verify_state(
     Args:
         received: the callback's ``state`` query parameter.
         expected: what the session stored when the sign-in started (``state.value``, or the
-            :class:`SignInState`); ``None`` if the session has none. Remove it from the session
+            ``SignInState``); ``None`` if the session has none. Remove it from the session
             before calling, so that a state is only ever accepted once.
         secret: the secret the state was signed with; required for signed states.
         clock: returns the current Unix time; for tests.
@@ -331,7 +334,7 @@ def _decode(encoded: str, *, value: str, signed: bool) -> SignInState:
 
 @attrs.frozen
 class SignInStart:
-    """What :func:`start_sign_in` returns: redirect to ``url``, store ``state.value``."""
+    """What ``start_sign_in`` returns: redirect to ``url``, store ``state.value``."""
 
     url: str
     state: SignInState
@@ -353,16 +356,19 @@ def start_sign_in(
     """Create a state and the authorization URL for one sign-in, in one call.
 
     Pass exactly one of ``organization``, ``connection`` or ``email``. With ``email`` the
-    domain's connection is looked up (:func:`find_connection_for_email`) and the email becomes
+    domain's connection is looked up (``find_connection_for_email``) and the email becomes
     the ``login_hint``. The state remembers the organization and connection, so that
-    :func:`handle_callback` can refuse a profile from anywhere else.
+    ``handle_callback`` can refuse a profile from anywhere else.
 
-    Example (Flask)::
+    Example:
+        In a Flask view:
 
+        ```python
         start = start_sign_in(sso, redirect_uri=REDIRECT_URI, organization=org_id,
                               secret=app.secret_key)
         session["sso_state"] = start.state.value
         return redirect(start.url)
+        ```
 
     Raises:
         NoSSOForDomainError: ``email``'s domain has no active connection; fall back to
@@ -480,8 +486,8 @@ def handle_callback(
 ) -> SignInResult:
     """Finish a sign-in from the callback's query.
 
-    In order: an ``error=`` from WorkOS raises its :class:`SignInError`; a missing code raises
-    :class:`CallbackError`; the state is verified (:func:`verify_state`); the code is exchanged;
+    In order: an ``error=`` from WorkOS raises its ``SignInError``; a missing code raises
+    ``CallbackError``; the state is verified (``verify_state``); the code is exchanged;
     and the profile must belong to the organization (and connection) the state carries.
 
     Args:
@@ -590,7 +596,7 @@ class SessionUser:
 
     @classmethod
     def from_profile(cls, profile: Profile) -> SessionUser:
-        """The session record for a profile (from :func:`handle_callback` or the client)."""
+        """The session record for a profile (from ``handle_callback`` or the client)."""
         return cls(
             id=profile.id,
             email=profile.email,
@@ -615,7 +621,7 @@ class SessionUser:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionUser:
-        """Read back a record made by :meth:`to_dict`; unknown keys are ignored.
+        """Read back a record made by ``to_dict``; unknown keys are ignored.
 
         Raises:
             InvalidParameterError: a required field is missing, or a field is not a string.

@@ -141,7 +141,11 @@ def _hidden(_value: object) -> str:
 
 @attrs.frozen
 class Role:
-    """A role assigned to the user by the identity provider's group mapping."""
+    """A role assigned to the user by the identity provider's group mapping.
+
+    Attributes:
+        slug: the role's identifier, such as ``"admin"``.
+    """
 
     slug: str
 
@@ -154,6 +158,24 @@ class Profile:
     email domain: an identity provider's admin can give a user any email address.
     ``raw_attributes`` and ``custom_attributes`` may hold personal data; keep them out of
     sessions and logs.
+
+    Attributes:
+        id: the profile's id (``prof_...``), stable for this user and connection.
+        connection_id: the connection the user signed in through.
+        connection_type: that connection's type; a plain ``str`` if this version does not know it.
+        idp_id: the user's id at the identity provider.
+        email: the email address the identity provider holds for the user.
+        organization_id: the organization of the connection; ``None`` for OAuth providers used
+            without an organization.
+        first_name: the given name, when the identity provider sends one.
+        last_name: the family name, when the identity provider sends one.
+        name: the full name, when the identity provider sends one.
+        role: the role the organization's group mapping gives the user, if any.
+        roles: every role the mapping gives the user, if any.
+        groups: the user's groups at the identity provider, if it sends them.
+        custom_attributes: attributes mapped in the connection's settings (hidden from ``repr``).
+        raw_attributes: everything the identity provider sent (hidden from ``repr``).
+        object: always ``"profile"``.
     """
 
     id: str
@@ -175,7 +197,15 @@ class Profile:
 
 @attrs.frozen
 class OAuthTokens:
-    """The identity provider's own OAuth tokens, returned when the connection asks for them."""
+    """The identity provider's own OAuth tokens, returned when the connection asks for them.
+
+    Attributes:
+        provider: the OAuth provider that issued them, such as ``"GoogleOAuth"``.
+        access_token: the provider's access token (hidden from ``repr``).
+        refresh_token: the provider's refresh token, if any (hidden from ``repr``).
+        expires_at: when ``access_token`` expires, in seconds since the epoch.
+        scopes: the scopes the provider granted.
+    """
 
     provider: str
     access_token: str = attrs.field(repr=_hidden)
@@ -186,7 +216,16 @@ class OAuthTokens:
 
 @attrs.frozen
 class ProfileAndToken:
-    """What :meth:`SSOClient.get_profile_and_token` returns for an authorization code."""
+    """What [`get_profile_and_token`][workos_sso.SSOClient.get_profile_and_token] returns.
+
+    Attributes:
+        access_token: a token for [`get_profile`][workos_sso.SSOClient.get_profile]; a secret,
+            hidden from ``repr``.
+        profile: the user who signed in.
+        expires_in: seconds until ``access_token`` expires, when the server says.
+        token_type: ``"Bearer"``, when the server says.
+        oauth_tokens: the identity provider's own tokens, when the connection returns them.
+    """
 
     access_token: str = attrs.field(repr=_hidden)
     profile: Profile
@@ -197,7 +236,13 @@ class ProfileAndToken:
 
 @attrs.frozen
 class ConnectionDomain:
-    """A domain whose users sign in through the connection."""
+    """A domain whose users sign in through the connection.
+
+    Attributes:
+        id: the domain record's id.
+        domain: the domain name, such as ``"foo-corp.com"``.
+        object: always ``"connection_domain"``.
+    """
 
     id: str
     domain: str
@@ -206,7 +251,22 @@ class ConnectionDomain:
 
 @attrs.frozen
 class Connection:
-    """An SSO connection between an organization and its identity provider."""
+    """An SSO connection between an organization and its identity provider.
+
+    Attributes:
+        id: the connection's id (``conn_...``).
+        name: a human-readable name, usually the organization's.
+        connection_type: the provider and protocol; a plain ``str`` if this version does not
+            know it.
+        state: ``active`` connections can sign users in; a plain ``str`` if unknown.
+        created_at: when it was created (timezone-aware).
+        updated_at: when it last changed (timezone-aware).
+        organization_id: the organization it belongs to.
+        domains: the email domains it serves.
+        status: deprecated by WorkOS in favour of ``state``.
+        options: provider-specific settings, when the API sends them.
+        object: always ``"connection"``.
+    """
 
     id: str
     name: str
@@ -224,7 +284,13 @@ class Connection:
 
 @attrs.frozen
 class LogoutAuthorization:
-    """What :meth:`SSOClient.authorize_logout` returns: where to send the user to sign out."""
+    """What [`authorize_logout`][workos_sso.SSOClient.authorize_logout] returns.
+
+    Attributes:
+        logout_url: where to send the user's browser to sign out (hidden from ``repr``).
+        logout_token: the token inside that URL, for
+            [`get_logout_url`][workos_sso.SSOClient.get_logout_url] (hidden from ``repr``).
+    """
 
     logout_url: str = attrs.field(repr=_hidden)
     logout_token: str = attrs.field(repr=_hidden)
@@ -238,6 +304,11 @@ class Page(Generic[T]):
     """One page of a list: its items and the cursors to the pages before and after it.
 
     ``after`` is ``None`` on the last page, ``before`` on the first.
+
+    Attributes:
+        data: the items of this page.
+        before: the cursor to pass as ``before=`` for the previous page.
+        after: the cursor to pass as ``after=`` for the next page.
     """
 
     data: tuple[T, ...]

@@ -29,13 +29,14 @@ class Pager(Iterator[T], Generic[T]):
         PaginationError: the server returned a cursor it had already returned in this walk,
             which would otherwise loop forever.
 
-    Example::
-
+    Example:
+        ```python
         for connection in sso.list_connections(organization_id="org_123"):
             print(connection.name)
 
         for page in sso.list_connections(limit=20).pages():
             render(page.data, next_cursor=page.after)
+        ```
     """
 
     __slots__ = ("_after", "_before", "_fetch", "_items")
@@ -60,7 +61,13 @@ class Pager(Iterator[T], Generic[T]):
         return f"<Pager before={self._before!r} after={self._after!r}>"
 
     def pages(self) -> Iterator[Page[T]]:
-        """Iterate page by page, for a UI that shows one page and a link to the next."""
+        """Iterate page by page, for a UI that shows one page and a link to the next.
+
+        Each call starts a new walk from the cursor the list was opened with.
+
+        Raises:
+            PaginationError: the server repeated a cursor.
+        """
         backwards = self._before is not None and self._after is None
         before, after = self._before, self._after
         # The opening cursor counts as seen: a server that leads back to it is looping too.
