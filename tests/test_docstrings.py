@@ -106,7 +106,9 @@ def test_docstring_examples_are_valid_python(name: str) -> None:
     """Code under ``Example:`` in a docstring at least compiles (the docs pages run theirs)."""
     doc = _documented_names()[name]
     for block in _example_blocks(doc):
-        compile(block, f"<docstring example of {name}>", "exec")
+        # As a function body, so an example from inside a view may ``return`` or ``await``.
+        wrapped = "async def example():\n" + textwrap.indent(block, "    ")
+        compile(wrapped, f"<docstring example of {name}>", "exec")
 
 
 def _example_blocks(doc: str) -> list[str]:
