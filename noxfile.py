@@ -140,7 +140,13 @@ def e2e(session: nox.Session) -> None:
 
 
 #: What the documentation site is built with (mkdocs.yml); ruff formats the rendered signatures.
-DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.27", "ruff>=0.6"]
+DOCS_DEPS = [
+    "mkdocs>=1.6",
+    "mkdocs-material>=9.5",
+    "mkdocstrings[python]>=0.27",
+    "mkdocstrings-python>=1.16",
+    "ruff>=0.6",
+]
 
 
 @nox.session(python=PYTHONS[-1])

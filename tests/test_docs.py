@@ -445,6 +445,27 @@ def test_the_errors_table_has_a_row_for_every_error_class() -> None:
     assert not missing, "docs/errors.md has no table row for: " + ", ".join(missing)
 
 
+def _errors_table() -> dict[str, list[str]]:
+    """The errors table of docs/errors.md: each row's class name and the names under "Is a"."""
+    rows: dict[str, list[str]] = {}
+    for line in (DOCS / "errors.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"`\w+Error`", cells[0]):
+            rows[cells[0].strip("`")] = re.findall(r"`(\w+)`", cells[1])
+    return rows
+
+
+def test_the_errors_table_says_what_each_error_derives_from() -> None:
+    wrong = []
+    for name, said in _errors_table().items():
+        error_class = getattr(workos_sso, name)
+        bases = [base.__name__ for base in error_class.__bases__]
+        if said != bases:
+            wrong.append(f"{name}: the table says {said}, the class derives from {bases}")
+    assert not wrong, "\n".join(wrong)
+    assert len(_errors_table()) == len(_public("error"))
+
+
 def test_the_reference_renders_every_public_class_and_function() -> None:
     page = (DOCS / "reference.md").read_text(encoding="utf-8")
     rendered = set(re.findall(r"^::: workos_sso\.(\w+)\s*$", page, flags=re.MULTILINE))
