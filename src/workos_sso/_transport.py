@@ -277,6 +277,11 @@ def _read_body(response: requests.Response) -> bytes:
         if size > MAX_BODY_BYTES:
             raise _TooLargeError
         chunks.append(chunk)
+    # urllib3 2 raises on a body cut short of its Content-Length; urllib3 1.26 returns what
+    # came, which could parse as valid JSON. Counting the bytes on the wire catches both.
+    wire_bytes = getattr(response.raw, "tell", None)
+    if declared.isdigit() and callable(wire_bytes) and wire_bytes() < int(declared):
+        raise requests.exceptions.ChunkedEncodingError("the body ended before its Content-Length")
     return b"".join(chunks)
 
 
