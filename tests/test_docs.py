@@ -37,6 +37,7 @@ The convention, which every ```python block in ``docs/*.md`` must follow (the ex
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
 import io
@@ -412,6 +413,17 @@ def test_emulator_snippet(
     _run(chain)
 
 
+def test_every_snippet_is_python_3_9_syntax() -> None:
+    # The oldest supported Python; newer syntax would break copy-paste there.
+    wrong = []
+    for snippet in SNIPPETS:
+        try:
+            ast.parse(snippet.code, feature_version=(3, 9))
+        except SyntaxError as error:
+            wrong.append(f"{snippet.id}: {error.msg} (line {error.lineno} of the block)")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_compile_only_snippets_compile() -> None:
     # One test for all of them: there may be none, and an empty parametrization would skip.
     for snippet in SNIPPETS:
@@ -584,3 +596,8 @@ def test_a_continue_emulator_block_moves_its_chain_to_the_emulator() -> None:
     [chain] = _chains(snippets)
     assert [s.mode for s in chain] == ["offline", "emulator"]
     assert _chain_mode(chain) == "emulator"
+
+
+def test_the_python_3_9_check_refuses_newer_syntax() -> None:
+    with pytest.raises(SyntaxError):
+        ast.parse("match command:\n    case 'go':\n        pass\n", feature_version=(3, 9))
