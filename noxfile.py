@@ -15,7 +15,8 @@ import nox
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT))
 
-from tests import emulator  # noqa: E402
+# Imported under another name: the `emulator` session below would shadow the module.
+from tests import emulator as emulator_harness  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -35,7 +36,7 @@ TEST_DEPS = [
 
 def _start_emulator(session: nox.Session) -> str:
     """Start an emulator for the rest of the session and return its URL."""
-    running = emulator.Emulator()
+    running = emulator_harness.Emulator()
     url = running.start()
     session.log(f"WorkOS emulator running at {url}")
     import atexit
@@ -52,7 +53,7 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS[-1])
-def emulator(session: nox.Session) -> None:  # noqa: F811
+def emulator(session: nox.Session) -> None:
     """The scenario tests and live tests against a real WorkOS emulator."""
     session.install(".", *TEST_DEPS, *RECIPE_DEPS)
     url = _start_emulator(session)
@@ -91,8 +92,8 @@ def demo(session: nox.Session) -> None:
         "docs/examples/demo.py",
         env={
             "WORKOS_BASE_URL": url,
-            "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
-            "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+            "WORKOS_API_KEY": emulator_harness.DEFAULT_API_KEY,
+            "WORKOS_CLIENT_ID": emulator_harness.CLIENT_ID,
         },
     )
 
@@ -123,8 +124,17 @@ def mypy(session: nox.Session) -> None:
     session.run("mypy", "--strict", *(session.posargs or []))
 
 
-#: The web frameworks of the recipes in docs/examples (tests/test_recipes.py, live).
-RECIPE_DEPS = ["flask>=3", "fastapi>=0.110", "httpx>=0.27", "itsdangerous>=2", "django>=4.2"]
+#: The web frameworks of the recipes in docs/examples (tests/test_recipes.py, live). FastAPI's
+#: TestClient runs on httpx2 in current Starlette (plain httpx there is deprecated) and on httpx
+#: before.
+RECIPE_DEPS = [
+    "flask>=3",
+    "fastapi>=0.110",
+    "httpx>=0.27",
+    "httpx2",
+    "itsdangerous>=2",
+    "django>=4.2",
+]
 
 
 @nox.session(python=PYTHONS[-1])
