@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import emulator
+from tests.loopback import loopback, second_loopback  # noqa: F401  (fixtures for every test)
 from tests.scrub import scrub_request, scrub_response
 from workos_sso import SSOClient
 
@@ -77,3 +78,16 @@ def vcr_config() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
     return str(emulator.ROOT / "cassettes")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line on the hostile-server cases (tests marked ``hostile``) and how they ended."""
+    final: dict[str, str] = {}  # a test's last report wins: a teardown error beats a pass
+    for outcome in ("passed", "skipped", "xfailed", "xpassed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "hostile" in getattr(report, "keywords", {}):
+                final[report.nodeid] = outcome
+    if final:
+        counts = {outcome: list(final.values()).count(outcome) for outcome in set(final.values())}
+        detail = ", ".join(f"{counts[outcome]} {outcome}" for outcome in sorted(counts))
+        terminalreporter.write_line(f"hostile servers: {len(final)} cases ran ({detail})")

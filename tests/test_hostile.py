@@ -1,0 +1,495 @@
+"""Hostile and broken servers: every fault ends in a documented, typed outcome.
+
+Each test sets a loopback server (``tests/loopback.py``) misbehaving in one way and asserts two
+things: what the user sees (success, or exactly which ``WorkOSError`` subclass), and how many
+requests the server received. ``pytest.raises`` names the exact class, so a bare ``requests``,
+``json``, ``KeyError`` or ``RecursionError`` escaping the client fails the test.
+
+The run's summary line counts these cases (the ``hostile`` marker; see ``tests/conftest.py``).
+``docs/reliability.md`` lists them in a table.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any, Callable
+
+import pytest
+
+from tests.loopback import (
+    CONNECTION_FIXTURE,
+    LOGOUT_FIXTURE,
+    LOOPBACK_API_KEY,
+    PROFILE_AND_TOKEN_FIXTURE,
+    CloseBeforeAnswer,
+    EnormousBody,
+    LoopbackServer,
+    NeverAnswer,
+    RawBytes,
+    Reply,
+    ResetMidBody,
+    TruncatedBody,
+    client_for,
+    closed_port,
+)
+from workos_sso import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    DecodeError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    SSOClient,
+    WorkOSError,
+    _transport,
+)
+
+pytestmark = pytest.mark.hostile
+
+CODE = "code_loopback_0123456789abcdef"
+CONNECTION_ID = str(CONNECTION_FIXTURE["id"])
+
+Call = Callable[[SSOClient], Any]
+GET_CONNECTION: Call = lambda sso: sso.get_connection(CONNECTION_ID)  # noqa: E731
+LIST_CONNECTIONS: Call = lambda sso: list(sso.list_connections())  # noqa: E731
+EXCHANGE_CODE: Call = lambda sso: sso.get_profile_and_token(CODE)  # noqa: E731
+AUTHORIZE_LOGOUT: Call = lambda sso: sso.authorize_logout(profile_id="prof_01LOOPBACK")  # noqa: E731
+
+
+def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSError:
+    """Run ``call`` and return its error, which must be exactly ``expected``."""
+    with pytest.raises(WorkOSError) as caught:
+        call(sso)
+    assert type(caught.value) is expected, repr(caught.value)
+    # What a user prints: a sentence and a hint, never a traceback's worth of body.
+    assert len(str(caught.value)) < 800
+    return caught.value
+
+
+# --- the connection itself -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
+def test_connection_refused(call: Call) -> None:
+    started = time.monotonic()
+    with client_for(f"http://127.0.0.1:{closed_port()}", max_retries=2, max_retry_wait=0.05) as sso:
+        error = _raises(NetworkError, call, sso)
+
+    assert "Connection refused" in str(error)
+    assert str(error).endswith(NetworkError.hint)
+    # Two backoffs of at least 0.025 s each; a refused connection is otherwise instant.
+    assert 0.05 <= time.monotonic() - started < 5.0
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_connection_dropped_before_the_answer_is_retried_for_get(
+    loopback: LoopbackServer, reset: bool
+) -> None:
+    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, CONNECTION_FIXTURE))
+    with client_for(loopback, max_retries=1) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+    assert loopback.request_count == 2
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_connection_dropped_before_the_answer_is_not_retried_for_post(
+    loopback: LoopbackServer, reset: bool
+) -> None:
+    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, PROFILE_AND_TOKEN_FIXTURE))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(NetworkError, EXCHANGE_CODE, sso)
+
+    assert "may have received the request" in str(error)
+    assert loopback.request_count == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "method"),
+    [(GET_CONNECTION, "GET"), (AUTHORIZE_LOGOUT, "POST")],
+    ids=["GET", "POST"],
+)
+def test_reset_in_the_middle_of_a_body(loopback: LoopbackServer, call: Call, method: str) -> None:
+    # The head arrived, so urllib3 has handed the response over before the body breaks: the
+    # failure is reported, not retried, whatever the method.
+    loopback.script(ResetMidBody(), Reply.json(200, CONNECTION_FIXTURE))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(NetworkError, call, sso)
+
+    assert "connection broke while the response was being read" in str(error)
+    assert loopback.request_count == 1
+    assert loopback.requests[0].method == method
+
+
+COMPLETE_JSON = json.dumps(CONNECTION_FIXTURE).encode()
+
+
+@pytest.mark.parametrize(
+    ("sent", "declared_length"),
+    [
+        (b'{"id": "conn_', 500),
+        (b'{"id": "conn_', 50_000),
+        # What did arrive parses as a whole connection: only the length shows it was cut.
+        (COMPLETE_JSON, len(COMPLETE_JSON) + 100),
+    ],
+    ids=["cut-json", "cut-json-long", "valid-prefix"],
+)
+def test_body_shorter_than_its_content_length(
+    loopback: LoopbackServer, sent: bytes, declared_length: int
+) -> None:
+    loopback.script(TruncatedBody(sent=sent, declared_length=declared_length))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert "connection broke" in str(error)
+    assert loopback.request_count == 1
+
+
+def test_accept_and_never_answer_get(loopback: LoopbackServer) -> None:
+    loopback.always(NeverAnswer())
+    started = time.monotonic()
+    with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
+        error = _raises(RequestTimeoutError, LIST_CONNECTIONS, sso)
+    elapsed = time.monotonic() - started
+
+    assert "read timeout=0.25" in str(error)
+    assert loopback.request_count == 3
+    # Three read timeouts and two short backoffs: about 0.8 s, never the 30 s default.
+    assert 0.74 <= elapsed < 6.0
+
+
+def test_accept_and_never_answer_post(loopback: LoopbackServer) -> None:
+    loopback.always(NeverAnswer())
+    started = time.monotonic()
+    with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
+        _raises(RequestTimeoutError, EXCHANGE_CODE, sso)
+
+    assert loopback.request_count == 1  # a code that may have been spent is not sent again
+    assert 0.24 <= time.monotonic() - started < 4.0
+
+
+@pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
+def test_a_server_that_does_not_speak_http(loopback: LoopbackServer, call: Call) -> None:
+    loopback.always(RawBytes())
+    with client_for(loopback, max_retries=2) as sso:
+        _raises(NetworkError, call, sso)
+
+    # No status line came back: a read error, retried for GET only.
+    assert loopback.request_count == (3 if call is GET_CONNECTION else 1)
+
+
+# --- error statuses ----------------------------------------------------------------------------
+
+
+def test_5xx_then_success(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(500, {"message": "oops"}),
+        Reply(status=502, body="<html>Bad Gateway</html>", headers={"Content-Type": "text/html"}),
+        Reply(status=503, body=""),
+        Reply.json(200, CONNECTION_FIXTURE),
+    )
+    with client_for(loopback, max_retries=3) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+    assert loopback.request_count == 4
+
+
+def test_5xx_forever(loopback: LoopbackServer) -> None:
+    loopback.always(Reply.json(503, {"message": "down"}, {"X-Request-ID": "req_last"}))
+    started = time.monotonic()
+    with client_for(loopback, max_retries=3, max_retry_wait=0.1) as sso:
+        error = _raises(ServerError, GET_CONNECTION, sso)
+    elapsed = time.monotonic() - started
+
+    assert isinstance(error, APIError)
+    assert error.request_id == "req_last"
+    assert loopback.request_count == 1 + 3
+    # Three waits, each between max_retry_wait / 2 and max_retry_wait.
+    assert 0.15 <= elapsed < 0.3 + 3.0
+
+
+def test_5xx_forever_on_post_is_one_request(loopback: LoopbackServer) -> None:
+    loopback.always(Reply.json(500, {"message": "down"}))
+    with client_for(loopback, max_retries=3) as sso:
+        _raises(ServerError, EXCHANGE_CODE, sso)
+
+    assert loopback.request_count == 1
+
+
+def test_5xx_with_an_enormous_body_is_retried_without_reading_it(
+    loopback: LoopbackServer,
+) -> None:
+    # urllib3 reads a retried answer to the end to reuse its connection; a server streaming
+    # without end would stall the retry for ever. The client drops such a connection instead.
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=False, status=503)
+    loopback.script(enormous, Reply.json(200, CONNECTION_FIXTURE))
+    with client_for(loopback, max_retries=1) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+    assert loopback.request_count == 2
+    assert enormous.finished.wait(15)
+    assert enormous.bytes_sent < enormous.total_bytes // 2
+
+
+# --- 429 and Retry-After -----------------------------------------------------------------------
+
+
+def test_429_with_a_short_retry_after_waits_and_succeeds(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, {"Retry-After": "1"}),
+        Reply.json(200, PROFILE_AND_TOKEN_FIXTURE),
+    )
+    with client_for(loopback, max_retries=2, max_retry_wait=2.0) as sso:
+        assert EXCHANGE_CODE(sso).profile.email == "ada@loop.test"
+
+    first, second = loopback.requests
+    assert second.received_at - first.received_at >= 0.95
+    assert first.body == second.body
+
+
+@pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
+def test_429_with_a_long_retry_after_raises_at_once(loopback: LoopbackServer, call: Call) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, {"Retry-After": "600"}),
+        Reply.json(200, CONNECTION_FIXTURE),
+    )
+    started = time.monotonic()
+    with client_for(loopback, max_retries=3, max_retry_wait=1.0) as sso:
+        error = _raises(RateLimitError, call, sso)
+
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 600.0
+    assert loopback.request_count == 1
+    assert time.monotonic() - started < 5.0
+
+
+def test_429_with_a_far_http_date_raises_at_once(loopback: LoopbackServer) -> None:
+    when = email.utils.formatdate(time.time() + 1800, usegmt=True)
+    loopback.script(Reply.json(429, {"message": "later"}, {"Retry-After": when}))
+    with client_for(loopback, max_retries=3, max_retry_wait=1.0) as sso:
+        error = _raises(RateLimitError, GET_CONNECTION, sso)
+
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after is not None
+    assert 1790 <= error.retry_after <= 1800
+    assert loopback.request_count == 1
+
+
+def test_429_with_an_http_date_in_the_past_retries_after_backoff(loopback: LoopbackServer) -> None:
+    when = email.utils.formatdate(time.time() - 60, usegmt=True)
+    loopback.script(
+        Reply.json(429, {"message": "now"}, {"Retry-After": when}),
+        Reply.json(200, CONNECTION_FIXTURE),
+    )
+    with client_for(loopback, max_retries=1, max_retry_wait=0.05) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+    assert loopback.request_count == 2
+
+
+@pytest.mark.parametrize("header", ["soon", "-5", "1.5", "Tue, 99 Foo 2026"])
+def test_429_with_an_unreadable_retry_after_falls_back_to_backoff(
+    loopback: LoopbackServer, header: str
+) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "busy"}, {"Retry-After": header}),
+        Reply.json(200, CONNECTION_FIXTURE),
+    )
+    with client_for(loopback, max_retries=1, max_retry_wait=0.05) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+    assert loopback.request_count == 2
+
+
+def test_429_forever_with_an_unreadable_retry_after(loopback: LoopbackServer) -> None:
+    loopback.always(Reply.json(429, {"message": "busy"}, {"Retry-After": "whenever"}))
+    with client_for(loopback, max_retries=2, max_retry_wait=0.05) as sso:
+        error = _raises(RateLimitError, EXCHANGE_CODE, sso)
+
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after is None
+    assert loopback.request_count == 3
+
+
+# --- bodies that are not the JSON promised -----------------------------------------------------
+
+HTML = "<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
+BODIES = {
+    "html": (HTML, {"Content-Type": "text/html"}),
+    "empty": ("", {}),
+    "cut-json": ('{"id": "conn_01", "name": ', {"Content-Type": "application/json"}),
+    "not-utf8": (b'{"id": "caf\xe9", "name": "\xff\xfe"}', {"Content-Type": "application/json"}),
+    "nested": ("[" * 100_000, {"Content-Type": "application/json"}),
+    "bad-gzip": (b"this is not gzip", {"Content-Encoding": "gzip"}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+def test_unreadable_body_on_200(loopback: LoopbackServer, kind: str) -> None:
+    body, headers = BODIES[kind]
+    loopback.script(Reply(status=200, body=body, headers=headers))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(DecodeError, GET_CONNECTION, sso)
+
+    assert str(error).endswith(DecodeError.hint)
+    assert "nginx" not in str(error)
+    assert loopback.request_count == 1
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(400, BadRequestError), (401, AuthenticationError), (404, NotFoundError)],
+)
+def test_unreadable_body_on_an_error_status(
+    loopback: LoopbackServer, kind: str, status: int, expected: type[APIError]
+) -> None:
+    body, headers = BODIES[kind]
+    loopback.script(Reply(status=status, body=body, headers=headers))
+    with client_for(loopback, max_retries=3) as sso:
+        # A body that cannot even be decompressed is refused before the status is looked at.
+        error = _raises(DecodeError if kind == "bad-gzip" else expected, GET_CONNECTION, sso)
+
+    if isinstance(error, APIError):
+        assert error.status_code == status
+        assert error.message.startswith(f"The server answered {status}")
+    assert "nginx" not in str(error)
+    assert loopback.request_count == 1
+
+
+@pytest.mark.parametrize("kind", ["html", "empty", "not-utf8", "nested"])
+def test_unreadable_body_on_5xx_is_retried_then_a_server_error(
+    loopback: LoopbackServer, kind: str
+) -> None:
+    body, headers = BODIES[kind]
+    loopback.always(Reply(status=502, body=body, headers=headers))
+    with client_for(loopback, max_retries=2) as sso:
+        error = _raises(ServerError, GET_CONNECTION, sso)
+
+    assert isinstance(error, ServerError)
+    assert error.status_code == 502
+    assert loopback.request_count == 3
+
+
+def test_truncated_body_on_an_error_status(loopback: LoopbackServer) -> None:
+    loopback.script(TruncatedBody(status=404, sent=b'{"message": "Not f'))
+    with client_for(loopback, max_retries=3) as sso:
+        _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert loopback.request_count == 1
+
+
+WRONG_SHAPES: dict[str, tuple[Call, Any]] = {
+    "connection-is-a-list": (GET_CONNECTION, [CONNECTION_FIXTURE]),
+    "connection-is-null": (GET_CONNECTION, None),
+    "connection-is-a-string": (GET_CONNECTION, "conn_01"),
+    "connection-without-id": (
+        GET_CONNECTION,
+        {k: v for k, v in CONNECTION_FIXTURE.items() if k != "id"},
+    ),
+    "connection-id-is-a-number": (GET_CONNECTION, {**CONNECTION_FIXTURE, "id": 7}),
+    "connection-bad-timestamp": (GET_CONNECTION, {**CONNECTION_FIXTURE, "created_at": "Monday"}),
+    "connection-domains-is-a-string": (GET_CONNECTION, {**CONNECTION_FIXTURE, "domains": "x"}),
+    "list-without-data": (LIST_CONNECTIONS, {"list_metadata": {}}),
+    "list-data-is-an-object": (LIST_CONNECTIONS, {"data": {"id": "x"}, "list_metadata": {}}),
+    "list-item-is-a-number": (LIST_CONNECTIONS, {"data": [1], "list_metadata": {}}),
+    "list-cursor-is-a-number": (
+        LIST_CONNECTIONS,
+        {"data": [], "list_metadata": {"before": None, "after": 5}},
+    ),
+    "token-without-profile": (EXCHANGE_CODE, {"access_token": "at_0123456789abcdef"}),
+    "token-profile-is-a-list": (EXCHANGE_CODE, {**PROFILE_AND_TOKEN_FIXTURE, "profile": []}),
+    "token-access-token-is-a-number": (
+        EXCHANGE_CODE,
+        {**PROFILE_AND_TOKEN_FIXTURE, "access_token": 12345},
+    ),
+    "logout-empty-object": (AUTHORIZE_LOGOUT, {}),
+    "logout-token-is-null": (AUTHORIZE_LOGOUT, {**LOGOUT_FIXTURE, "logout_token": None}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_SHAPES))
+def test_200_with_json_of_the_wrong_shape(loopback: LoopbackServer, case: str) -> None:
+    call, payload = WRONG_SHAPES[case]
+    loopback.script(Reply.json(200, payload))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(DecodeError, call, sso)
+
+    assert LOOPBACK_API_KEY not in str(error)
+    assert loopback.request_count == 1
+
+
+# --- enormous bodies ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Lower the body cap to 256 KiB, so "enormous" costs a test a few MiB, not 16."""
+    cap = 256 * 1024
+    monkeypatch.setattr(_transport, "MAX_BODY_BYTES", cap)
+    return cap
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("status", [200, 400])
+def test_enormous_body_is_refused_without_reading_it_all(
+    loopback: LoopbackServer, small_body_cap: int, declare_length: bool, status: int
+) -> None:
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=declare_length, status=status)
+    loopback.script(enormous)
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(DecodeError, GET_CONNECTION, sso)
+
+    assert f"larger than {small_body_cap} bytes" in str(error)
+    assert loopback.request_count == 1
+    assert enormous.finished.wait(15), "the server was still sending"
+    # What the kernel's socket buffers held is all the server got out: far from the whole body.
+    assert enormous.bytes_sent < enormous.total_bytes // 2
+
+
+def test_body_just_under_the_cap_is_read(loopback: LoopbackServer, small_body_cap: int) -> None:
+    padding = "x" * (small_body_cap - len(str(CONNECTION_FIXTURE)) - 200)
+    loopback.script(Reply.json(200, {**CONNECTION_FIXTURE, "padding": padding}))
+    with client_for(loopback) as sso:
+        assert GET_CONNECTION(sso).id == CONNECTION_ID
+
+
+# --- redirects ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
+def test_redirect_to_another_host_is_not_followed(
+    loopback: LoopbackServer, second_loopback: LoopbackServer, status: int, call: Call
+) -> None:
+    second_loopback.always(Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(Reply.redirect(f"{second_loopback.url}/connections/stolen", status=status))
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(APIError, call, sso)
+
+    assert isinstance(error, APIError)
+    assert error.status_code == status
+    assert "redirect" in str(error).lower()
+    assert loopback.request_count == 1
+    # The other host heard nothing: neither the request nor the key in its header.
+    assert second_loopback.request_count == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [(GET_CONNECTION, f"/connections/{CONNECTION_ID}"), (EXCHANGE_CODE, "/sso/token")],
+    ids=["GET", "POST"],
+)
+def test_redirect_to_the_same_host_is_not_followed_either(
+    loopback: LoopbackServer, call: Call, path: str
+) -> None:
+    loopback.script(Reply.redirect(f"{loopback.url}/connections/elsewhere", status=307))
+    with client_for(loopback, max_retries=3) as sso:
+        _raises(APIError, call, sso)
+
+    assert [request.path for request in loopback.requests] == [path]
