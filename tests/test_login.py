@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests import admin
+from tests import admin, emulator
 from workos_sso import (
     AccessDeniedError,
     AmbiguousConnectionSelectorError,
@@ -505,6 +505,18 @@ def test_session_user_from_malformed_data(data: Any) -> None:
 # --- live against the emulator --------------------------------------------------------------
 
 
+@pytest.fixture
+def live_sso(emulator_url: str) -> Iterator[SSOClient]:
+    """A client on the emulator itself, never a cassette: these tests spend real codes."""
+    with SSOClient(
+        api_key=emulator.DEFAULT_API_KEY,
+        client_id=emulator.CLIENT_ID,
+        base_url=emulator_url,
+        max_retry_wait=1.0,
+    ) as client:
+        yield client
+
+
 def _follow_authorization(url: str) -> str:
     """Do what the browser does at the emulator: return the callback URL it redirects to."""
     response = requests.get(url, allow_redirects=False, timeout=10)
@@ -528,10 +540,10 @@ def _seeded_organization(sso: SSOClient, domain: str) -> str:
 
 
 @pytest.mark.live
-def test_sign_in_by_organization_end_to_end(sso: SSOClient) -> None:
-    organization = _seeded_organization(sso, "foo-corp.com")
+def test_sign_in_by_organization_end_to_end(live_sso: SSOClient) -> None:
+    organization = _seeded_organization(live_sso, "foo-corp.com")
     start = start_sign_in(
-        sso,
+        live_sso,
         redirect_uri=REDIRECT_URI,
         organization=organization,
         login_hint="alice@foo-corp.com",
@@ -540,7 +552,9 @@ def test_sign_in_by_organization_end_to_end(sso: SSOClient) -> None:
     )
     callback_url = _follow_authorization(start.url)
 
-    result = handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    result = handle_callback(
+        live_sso, callback_url, expected_state=start.state.value, secret=SECRET
+    )
     assert result.profile.email == "alice@foo-corp.com"
     assert result.profile.organization_id == organization
     assert result.return_to == "/welcome"
@@ -549,73 +563,77 @@ def test_sign_in_by_organization_end_to_end(sso: SSOClient) -> None:
 
     # The same callback again (a reload, a replay): the code is spent.
     with pytest.raises(InvalidGrantError):
-        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
 
 
 @pytest.mark.live
-def test_refused_state_leaves_the_code_unspent(sso: SSOClient) -> None:
-    organization = _seeded_organization(sso, "bar.example")
-    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, organization=organization)
+def test_refused_state_leaves_the_code_unspent(live_sso: SSOClient) -> None:
+    organization = _seeded_organization(live_sso, "bar.example")
+    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, organization=organization)
     callback_url = _follow_authorization(start.url)
     with pytest.raises(StateMismatchError):
-        handle_callback(sso, callback_url, expected_state=create_state().value)
-    result = handle_callback(sso, callback_url, expected_state=start.state)
+        handle_callback(live_sso, callback_url, expected_state=create_state().value)
+    result = handle_callback(live_sso, callback_url, expected_state=start.state)
     assert result.profile.organization_id == organization
 
 
 @pytest.mark.live
-def test_profile_from_another_organization_is_refused(sso: SSOClient) -> None:
-    foo = _seeded_organization(sso, "foo-corp.com")
-    bar = _seeded_organization(sso, "bar.example")
-    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
+def test_profile_from_another_organization_is_refused(live_sso: SSOClient) -> None:
+    foo = _seeded_organization(live_sso, "foo-corp.com")
+    bar = _seeded_organization(live_sso, "bar.example")
+    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
     # The user edits the authorization URL to sign in at Bar's identity provider instead; the
     # state still says Foo.
     callback_url = _follow_authorization(_with_query(start.url, organization=bar))
     with pytest.raises(UnexpectedOrganizationError) as caught:
-        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.expected == foo
     assert caught.value.actual == bar
     assert caught.value.selector == "organization"
 
 
 @pytest.mark.live
-def test_profile_from_another_connection_is_refused(sso: SSOClient, base_url: str) -> None:
-    organization = admin.create_organization(base_url, "Two Connections Ltd")
+def test_profile_from_another_connection_is_refused(live_sso: SSOClient, emulator_url: str) -> None:
+    organization = admin.create_organization(emulator_url, "Two Connections Ltd")
     first, second = admin.create_connections(
-        base_url, organization, 2, domains=["two-connections.example"]
+        emulator_url, organization, 2, domains=["two-connections.example"]
     )
-    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
+    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
     callback_url = _follow_authorization(_with_query(start.url, connection=second))
     with pytest.raises(UnexpectedOrganizationError) as caught:
-        handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.selector == "connection"
     assert (caught.value.expected, caught.value.actual) == (first, second)
 
 
 @pytest.mark.live
-def test_domain_routing_finds_the_active_connection(sso: SSOClient) -> None:
-    connection = find_connection_for_email(sso, "Alice@Foo-Corp.COM")
+def test_domain_routing_finds_the_active_connection(live_sso: SSOClient) -> None:
+    connection = find_connection_for_email(live_sso, "Alice@Foo-Corp.COM")
     assert connection.name == "Foo Corp Okta"
     assert any(entry.domain == "foo-corp.com" for entry in connection.domains)
 
 
 @pytest.mark.live
-def test_domain_without_sso_says_so(sso: SSOClient) -> None:
+def test_domain_without_sso_says_so(live_sso: SSOClient) -> None:
     with pytest.raises(NoSSOForDomainError) as caught:
-        find_connection_for_email(sso, "jane@no-sso-here.example")
+        find_connection_for_email(live_sso, "jane@no-sso-here.example")
     assert caught.value.domain == "no-sso-here.example"
     assert "no-sso-here.example" in str(caught.value)
 
 
 @pytest.mark.live
-def test_sign_in_by_email_end_to_end(sso: SSOClient) -> None:
-    start = start_sign_in(sso, redirect_uri=REDIRECT_URI, email="bob@bar.example", secret=SECRET)
+def test_sign_in_by_email_end_to_end(live_sso: SSOClient) -> None:
+    start = start_sign_in(
+        live_sso, redirect_uri=REDIRECT_URI, email="bob@bar.example", secret=SECRET
+    )
     query = parse_qs(urlsplit(start.url).query)
     assert query["connection"] == [start.state.connection]
     assert query["login_hint"] == ["bob@bar.example"]
     assert start.state.organization is not None
     callback_url = _follow_authorization(start.url)
-    result = handle_callback(sso, callback_url, expected_state=start.state.value, secret=SECRET)
+    result = handle_callback(
+        live_sso, callback_url, expected_state=start.state.value, secret=SECRET
+    )
     assert result.profile.email == "bob@bar.example"
     assert result.profile.connection_id == start.state.connection
     assert result.profile.organization_id == start.state.organization
