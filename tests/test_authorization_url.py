@@ -197,7 +197,7 @@ def test_provider_scopes_as_a_bare_string_is_rejected(client: SSOClient) -> None
         client.get_authorization_url(
             redirect_uri=REDIRECT_URI,
             provider="GoogleOAuth",
-            provider_scopes="openid",  # type: ignore[arg-type]
+            provider_scopes="openid",  # a str is a Sequence[str] to mypy, hence the runtime check
         )
 
 
@@ -237,13 +237,14 @@ def test_prompt_accepts_only_login(client: SSOClient, prompt: str) -> None:
 
 @pytest.mark.parametrize("name", ["state", "domain_hint", "login_hint", "nonce"])
 def test_text_options_must_be_strings(client: SSOClient, name: str) -> None:
+    options: dict[str, Any] = {name: 12}
     with pytest.raises(InvalidParameterError, match=f"{name} must be a string, not int"):
-        client.get_authorization_url(redirect_uri=REDIRECT_URI, connection="c", **{name: 12})
+        client.get_authorization_url(redirect_uri=REDIRECT_URI, connection="c", **options)
 
 
 def test_options_are_keyword_only(client: SSOClient) -> None:
     with pytest.raises(TypeError):
-        client.get_authorization_url(REDIRECT_URI, "conn_1")  # type: ignore[misc]
+        client.get_authorization_url(REDIRECT_URI, "conn_1")  # type: ignore[call-arg]
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -499,11 +500,12 @@ def test_list_connections_with_before_sends_before(
 def test_list_connections_filters_must_be_strings(
     server: RecordingServer, loopback_client: SSOClient, name: str
 ) -> None:
+    options: dict[str, Any] = {name: 3}
     with pytest.raises(InvalidParameterError, match=f"{name} must be a string"):
-        loopback_client.list_connections(**{name: 3})
+        loopback_client.list_connections(**options)
     assert server.requests == []
 
 
 def test_list_connections_options_are_keyword_only(loopback_client: SSOClient) -> None:
     with pytest.raises(TypeError):
-        loopback_client.list_connections("OktaSAML")  # type: ignore[misc]
+        loopback_client.list_connections("OktaSAML")  # type: ignore[call-arg]

@@ -178,11 +178,11 @@ def test_max_retry_wait_must_be_a_number_zero_or_more(max_retry_wait: Any) -> No
 
 def test_all_options_are_keyword_only() -> None:
     with pytest.raises(TypeError):
-        SSOClient(API_KEY, CLIENT_ID)  # type: ignore[misc]
+        SSOClient(API_KEY, CLIENT_ID)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        SSOClient(API_KEY, client_id=CLIENT_ID)  # type: ignore[misc]
+        SSOClient(API_KEY, client_id=CLIENT_ID)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        SSOClient.from_env({})  # type: ignore[misc]
+        SSOClient.from_env({})  # type: ignore[call-arg]
 
 
 def test_unknown_option_is_a_type_error() -> None:

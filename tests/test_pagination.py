@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Optional
 
 import attrs
@@ -29,7 +29,7 @@ class FakeList:
     """An in-memory list API: pages keyed by the cursor that leads to them."""
 
     #: page number -> (item numbers, before cursor, after cursor)
-    pages: dict[int, tuple[Sequence[int], Optional[str], Optional[str]]]
+    pages: Mapping[int, tuple[Sequence[int], Optional[str], Optional[str]]]
     calls: list[tuple[Optional[str], Optional[str]]] = attrs.field(factory=list)
 
     def fetch(self, before: Optional[str], after: Optional[str]) -> Page[Item]:
@@ -173,8 +173,8 @@ def test_backward_walk_stops_at_a_null_before_even_if_after_is_set() -> None:
 
 
 def test_forward_walk_ignores_before_cursors() -> None:
-    api = backward_fixture()
-    api.pages[0] = ([0, 1], "cursor_9", None)  # a before cursor on the last page of a forward walk
+    # A single page with a `before` cursor: a forward walk must stop at its null `after`.
+    api = FakeList({0: ([0, 1], "cursor_9", None)})
     assert [item.number for item in Pager(api.fetch)] == [0, 1]
     assert api.calls == [(None, None)]
 
