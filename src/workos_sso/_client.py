@@ -131,6 +131,11 @@ class SSOClient:
 
         Raises:
             ConfigurationError: a variable is missing or malformed; the message names it.
+
+        Example:
+            ```python
+            sso = SSOClient.from_env(timeout=10.0, max_retries=2)
+            ```
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -286,6 +291,15 @@ class SSOClient:
             UnauthorizedClientError, OAuthError: other OAuth failures.
             NetworkError, RequestTimeoutError, DecodeError: see
                 [`WorkOSError`][workos_sso.WorkOSError].
+
+        Example:
+            ```python
+            try:
+                result = sso.get_profile_and_token(request.args["code"])
+            except InvalidGrantError:
+                return redirect("/login")  # expired or already used: sign in again
+            session["user_id"] = result.profile.id
+            ```
         """
         code = _required_text("code", code)
         body = {
@@ -346,6 +360,12 @@ class SSOClient:
 
         Raises:
             InvalidParameterError: ``limit`` is outside 1 to 100 (raised here, not on iteration).
+
+        Example:
+            ```python
+            for connection in sso.list_connections(domain="foo-corp.com", limit=100):
+                print(connection.id, connection.state)
+            ```
         """
         if limit is not None and (
             not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100
