@@ -44,7 +44,7 @@ def emulator_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield running.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def base_url(request: pytest.FixtureRequest) -> str:
     """The emulator when the run talks to a server, else the address cassettes replay for."""
     if _needs_server(request.config) or request.node.get_closest_marker("live"):
