@@ -187,6 +187,17 @@ class Transport:
         # Mounted for the API's base URL only: a session the user passes in keeps its own
         # adapters for every other host.
         self._session.mount(self.base_url + "/", adapter)
+        if self._owns_session:
+            # A session that trusts the environment reads the proxy variables (scanning all of
+            # os.environ) and ~/.netrc again on every request. Every request of this client goes
+            # to one host, so read them once here, as httpx does when a client is created. This
+            # also stops a ~/.netrc entry from replacing the API key with Basic credentials.
+            found = self._session.merge_environment_settings(
+                self.base_url + "/", {}, None, None, None
+            )
+            self._session.trust_env = False
+            self._session.proxies = found["proxies"]
+            self._session.verify = found["verify"]
         self._headers = {
             "Accept": "application/json",
             "User-Agent": user_agent,
