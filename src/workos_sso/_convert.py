@@ -8,6 +8,7 @@ strings, and timestamps in any ISO 8601 form become timezone-aware datetimes.
 from __future__ import annotations
 
 import re
+import sys
 import types
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -41,6 +42,7 @@ _ISO_8601_SHAPE = re.compile(re.sub(r"\((?!\?)", "(?:", _ISO_8601_PATTERN))
 # CPython's fromisoformat() is written in C and takes ASCII digits only; the pure-Python one
 # (PyPy) reads numbers with int(), which also takes "+1" or "1_0", so it gets no shortcut.
 _STRICT_FROMISOFORMAT = isinstance(datetime.fromisoformat, types.BuiltinMethodType)
+_READS_ZULU = sys.version_info >= (3, 11)
 
 
 def parse_timestamp(value: object, _type: object = None) -> datetime:
@@ -48,20 +50,25 @@ def parse_timestamp(value: object, _type: object = None) -> datetime:
 
     The second argument is ignored: it lets the function serve as the converter's hook itself.
     """
-    if type(value) is not str:
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        if not isinstance(value, str):
-            raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
+    if type(value) is str:
+        if (
+            _STRICT_FROMISOFORMAT
+            and len(value) == 24
+            and value[23] == "Z"
+            and value[4:20:3] == "--T::."
+        ):
+            # The API's own form, "2026-01-31T12:34:56.789Z": with every separator in place,
+            # C's fromisoformat() accepts exactly what the pattern does (ASCII digits in the
+            # other places), so the pattern match can be skipped. A refusal takes the long way.
+            try:
+                return datetime.fromisoformat(value if _READS_ZULU else value[:23] + "+00:00")
+            except ValueError:
+                pass
+    elif isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
     text = value.strip()
-    if _STRICT_FROMISOFORMAT and len(text) == 24 and text[23] == "Z" and text[4:20:3] == "--T::.":
-        # The API's own form, "2026-01-31T12:34:56.789Z": with every separator in place, C's
-        # fromisoformat() accepts exactly what the pattern does (ASCII digits in the other
-        # places), so the pattern match can be skipped. A refusal takes the long way round.
-        try:
-            return datetime.fromisoformat(text[:23] + "+00:00")
-        except ValueError:
-            pass
     if _ISO_8601_SHAPE.fullmatch(text) is None:
         raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
     # The shape is accepted; the C parser then does the arithmetic several times faster for
@@ -260,6 +267,17 @@ def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
     return structure_function
 
 
+def _is_tolerant_enum(type_: Any) -> bool:
+    args: tuple[Any, ...] = getattr(type_, "__args__", ())
+    return (
+        getattr(type_, "__origin__", None) is Union
+        and len(args) == 2
+        and args[1] is str
+        and isinstance(args[0], type)
+        and issubclass(args[0], _StrEnum)
+    )
+
+
 def _value_checks(field: Any, value: str, number: int, names: dict[str, Any]) -> list[str]:
     if field.type is str:
         return [f"if type({value}) is not str:", f"    raise __not_a_string({value})"]
@@ -270,7 +288,31 @@ def _value_checks(field: Any, value: str, number: int, names: dict[str, Any]) ->
         ]
     names[f"__hook_{number}"] = converter.get_structure_hook(field.type)
     names[f"__type_{number}"] = field.type
-    return [f"{value} = __hook_{number}({value}, __type_{number})"]
+    call_hook = f"{value} = __hook_{number}({value}, __type_{number})"
+    args: tuple[Any, ...] = getattr(field.type, "__args__", ())
+    if _is_tolerant_enum(field.type):
+        # A known value becomes its member, any other string stays as it is; anything else
+        # goes to the hook, which raises the usual TypeError.
+        names[f"__members_{number}"] = {member.value: member for member in args[0]}
+        return [
+            f"if type({value}) is str:",
+            f"    {value} = __members_{number}.get({value}, {value})",
+            "else:",
+            f"    {call_hook}",
+        ]
+    if _is_homogeneous_tuple(field.type) and _is_model(args[0]):
+        # The common case, a JSON array, is turned into a tuple here; null and the errors are
+        # the hook's business.
+        names[f"__item_hook_{number}"] = converter.get_structure_hook(args[0])
+        names[f"__item_type_{number}"] = args[0]
+        return [
+            f"if type({value}) is list:",
+            f"    {value} = tuple([__item_hook_{number}(item, __item_type_{number})"
+            f" for item in {value}])",
+            "else:",
+            f"    {call_hook}",
+        ]
+    return [call_hook]
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
