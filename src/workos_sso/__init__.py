@@ -9,6 +9,8 @@ Start with :class:`SSOClient`::
                                     organization="org_123", state=state)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import SSOClient
 from ._convert import unstructure
 from ._errors import (
@@ -54,20 +56,6 @@ from ._errors import (
     UnsafeReturnToError,
     WorkOSError,
 )
-from ._login import (
-    DEFAULT_STATE_MAX_AGE,
-    SessionUser,
-    SignInResult,
-    SignInStart,
-    SignInState,
-    create_state,
-    find_connection_for_email,
-    handle_callback,
-    safe_return_to,
-    start_sign_in,
-    validate_return_to,
-    verify_state,
-)
 from ._models import (
     Connection,
     ConnectionDomain,
@@ -84,6 +72,57 @@ from ._models import (
 )
 from ._pagination import Pager
 from ._version import __version__
+
+# The login-flow helpers are imported on first use, so a script or a serverless function that
+# only calls the API does not pay for them at start-up (about a third of this package's own
+# import time). Type checkers see them as ordinary imports.
+_LOGIN_NAMES = frozenset(
+    {
+        "DEFAULT_STATE_MAX_AGE",
+        "SessionUser",
+        "SignInResult",
+        "SignInStart",
+        "SignInState",
+        "create_state",
+        "find_connection_for_email",
+        "handle_callback",
+        "safe_return_to",
+        "start_sign_in",
+        "validate_return_to",
+        "verify_state",
+    }
+)
+
+if TYPE_CHECKING:
+    from ._login import (
+        DEFAULT_STATE_MAX_AGE,
+        SessionUser,
+        SignInResult,
+        SignInStart,
+        SignInState,
+        create_state,
+        find_connection_for_email,
+        handle_callback,
+        safe_return_to,
+        start_sign_in,
+        validate_return_to,
+        verify_state,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOGIN_NAMES:
+        from . import _login
+
+        value = getattr(_login, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LOGIN_NAMES})
+
 
 __all__ = [
     "APIError",
