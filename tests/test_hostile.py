@@ -14,7 +14,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import pytest
 
@@ -319,7 +319,7 @@ def test_429_forever_with_an_unreadable_retry_after(loopback: LoopbackServer) ->
 # --- bodies that are not the JSON promised -----------------------------------------------------
 
 HTML = "<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
-BODIES = {
+BODIES: dict[str, tuple[Union[bytes, str], dict[str, str]]] = {
     "html": (HTML, {"Content-Type": "text/html"}),
     "empty": ("", {}),
     "cut-json": ('{"id": "conn_01", "name": ', {"Content-Type": "application/json"}),
