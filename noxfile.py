@@ -171,6 +171,19 @@ def docs(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHONS[-1])
+def bench(session: nox.Session) -> None:
+    """Benchmarks against WorkOS's official Python SDK and plain requests, on the emulator.
+
+    `nox -s bench` is the full run behind docs/performance.md; `nox -s bench -- --quick` is the
+    short one CI runs, and `-- --check` makes a missed target fail the session.
+    """
+    session.install(".", "workos>=10,<11")
+    # A reused environment must measure the code as it is now, not the last build of it.
+    session.install("--force-reinstall", "--no-deps", ".")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
 if os.environ.get("CI"):
     # CI has every supported Python; a missing one must fail the run, not skip.
     nox.options.error_on_missing_interpreters = True
