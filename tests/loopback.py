@@ -15,6 +15,14 @@ and afterwards asserts on ``loopback.requests``: every request that arrived, in 
 method, path, headers and body. A request is recorded *before* its action runs, so when the
 client has returned or raised, every request it sent is already in the list.
 
+A server that plays an API with several endpoints answers by path instead::
+
+    loopback.always(Route({"/sso/token": Reply.json(200, token), "/connections": page_for}))
+
+where a route's answer is an action, or a function of the request that returns one (to answer
+by the query, say). ``loopback.open_connections`` and ``wait_for_open_connections`` show whether
+the client keeps a connection alive or has closed it.
+
 Fixtures: ``loopback`` and ``second_loopback`` (two independent servers, for redirects to
 another host). Both are stopped after the test, and the test fails if a request arrived that
 nothing was scripted for, or if the server itself hit an unexpected error.
@@ -31,7 +39,8 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -46,12 +55,10 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "ResetMidBody",
+    "Route",
     "TruncatedBody",
-    "CONNECTION_FIXTURE",
-    "LOGOUT_FIXTURE",
     "LOOPBACK_API_KEY",
     "LOOPBACK_CLIENT_ID",
-    "PROFILE_AND_TOKEN_FIXTURE",
     "client_for",
     "closed_port",
     "loopback",
@@ -69,6 +76,7 @@ class RecordedRequest:
     """One request as the server received it. Header names are lower-cased."""
 
     method: str
+    #: The request target exactly as sent: path and query, still percent-encoded.
     path: str
     headers: Mapping[str, str]
     body: bytes
@@ -77,6 +85,16 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    @property
+    def url_path(self) -> str:
+        """The path alone, without the query string (still percent-encoded)."""
+        return urlsplit(self.path).path
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """The query string's name/value pairs, decoded, in the order sent."""
+        return parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
 
 
 class _Connection:
@@ -111,6 +129,10 @@ class Action:
 
     def perform(self, conn: _Connection, server: LoopbackServer) -> bool:
         raise NotImplementedError
+
+    def answer_for(self, request: RecordedRequest) -> Optional[Action]:
+        """The action that answers ``request``: this one, unless it chooses (see ``Route``)."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -155,6 +177,12 @@ class CloseBeforeAnswer(Action):
         return False
 
 
+def _send_cut_body(conn: _Connection, status: int, sent: bytes, declared_length: int) -> None:
+    """A JSON head that promises ``declared_length`` bytes, then only ``sent`` of them."""
+    headers = {"Content-Type": "application/json", "Content-Length": str(declared_length)}
+    conn.send(_head(status, "OK", headers) + sent)
+
+
 @dataclass(frozen=True)
 class ResetMidBody(Action):
     """Send the head and part of the body, then reset the connection (RST)."""
@@ -164,12 +192,7 @@ class ResetMidBody(Action):
     declared_length: int = 4096
 
     def perform(self, conn: _Connection, server: LoopbackServer) -> bool:
-        head = _head(
-            self.status,
-            "OK",
-            {"Content-Type": "application/json", "Content-Length": str(self.declared_length)},
-        )
-        conn.send(head + self.sent)
+        _send_cut_body(conn, self.status, self.sent, self.declared_length)
         # Give the client time to read the head, so the reset lands in the middle of the body.
         time.sleep(0.05)
         conn.reset()
@@ -185,12 +208,7 @@ class TruncatedBody(Action):
     declared_length: int = 500
 
     def perform(self, conn: _Connection, server: LoopbackServer) -> bool:
-        head = _head(
-            self.status,
-            "OK",
-            {"Content-Type": "application/json", "Content-Length": str(self.declared_length)},
-        )
-        conn.send(head + self.sent)
+        _send_cut_body(conn, self.status, self.sent, self.declared_length)
         return False
 
 
@@ -254,6 +272,30 @@ class EnormousBody(Action):
         return False
 
 
+#: What a route answers with: an action, or a function of the request that returns one.
+RouteAnswer = Union[Action, Callable[[RecordedRequest], Action]]
+
+
+class Route(Action):
+    """Answer by the request's path (query left out), from a mapping of path to answer.
+
+    A path the mapping lacks counts as unscripted, so the test fails rather than the client
+    quietly getting an error it was never meant to see.
+    """
+
+    def __init__(self, routes: Mapping[str, RouteAnswer]) -> None:
+        self.routes = dict(routes)
+
+    def answer_for(self, request: RecordedRequest) -> Optional[Action]:
+        answer = self.routes.get(request.url_path)
+        if answer is None or isinstance(answer, Action):
+            return answer
+        return answer(request)
+
+    def perform(self, conn: _Connection, server: LoopbackServer) -> bool:
+        raise TypeError("a Route only chooses the action; the server performs that one")
+
+
 _UNSCRIPTED = Reply.json(599, {"message": "loopback server: no response was scripted"})
 
 
@@ -305,6 +347,23 @@ class LoopbackServer:
         with self._lock:
             return len(self._requests)
 
+    @property
+    def open_connections(self) -> int:
+        """Connections accepted and not yet closed (by either side)."""
+        with self._lock:
+            return len(self._open)
+
+    def wait_for_open_connections(self, expected: int, *, timeout: float = 3.0) -> int:
+        """Wait until ``expected`` connections are open, or the timeout passes; return the count.
+
+        A client closes its sockets without waiting for the server to notice, so a test that
+        asserts on the count must give the server a moment to see the close.
+        """
+        deadline = time.monotonic() + timeout
+        while self.open_connections != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.open_connections
+
     def stop(self) -> None:
         self.stopping.set()
         self._acceptor.join(timeout=5)
@@ -344,7 +403,7 @@ class LoopbackServer:
                 request = self._read_request(conn)
                 if request is None:
                     break
-                keep_open = self._next_action(request).perform(conn, self)
+                keep_open = self._action_for(request).perform(conn, self)
         except OSError:
             pass  # the client went away; the tests look at what was recorded, not at this
         except Exception as exc:  # a bug in the server must fail the test, not vanish
@@ -356,15 +415,17 @@ class LoopbackServer:
             with contextlib.suppress(OSError):
                 conn.sock.close()
 
-    def _next_action(self, request: RecordedRequest) -> Action:
+    def _action_for(self, request: RecordedRequest) -> Action:
         with self._lock:
             self._requests.append(request)
-            if self._queue:
-                return self._queue.popleft()
-            if self._fallback is not None:
-                return self._fallback
-            self.unscripted += 1
+            scripted = self._queue.popleft() if self._queue else self._fallback
+        # Outside the lock: a route may call a test's function to choose its answer.
+        action = scripted.answer_for(request) if scripted is not None else None
+        if action is None:
+            with self._lock:
+                self.unscripted += 1
             return _UNSCRIPTED
+        return action
 
     def _read_request(self, conn: _Connection) -> Optional[RecordedRequest]:
         while b"\r\n\r\n" not in conn.buffer:
@@ -409,40 +470,6 @@ def closed_port() -> int:
 #: Long and distinctive, so a test can search any text for it (redaction skips short strings).
 LOOPBACK_API_KEY = "sk_test_loopback_0123456789abcdef"
 LOOPBACK_CLIENT_ID = "client_01LOOPBACK"
-
-#: Hand-made response bodies in the shape the API documents, for servers that must succeed.
-CONNECTION_FIXTURE: Mapping[str, Any] = {
-    "object": "connection",
-    "id": "conn_01LOOPBACK",
-    "name": "Loopback Corp",
-    "connection_type": "OktaSAML",
-    "state": "active",
-    "organization_id": "org_01LOOPBACK",
-    "domains": [{"object": "connection_domain", "id": "conn_dom_01", "domain": "loop.test"}],
-    "created_at": "2026-01-02T03:04:05.678Z",
-    "updated_at": "2026-01-02T03:04:05.678Z",
-}
-PROFILE_AND_TOKEN_FIXTURE: Mapping[str, Any] = {
-    "token_type": "Bearer",
-    "access_token": "at_loopback_0123456789abcdef",
-    "expires_in": 600,
-    "profile": {
-        "object": "profile",
-        "id": "prof_01LOOPBACK",
-        "connection_id": "conn_01LOOPBACK",
-        "connection_type": "OktaSAML",
-        "organization_id": "org_01LOOPBACK",
-        "idp_id": "idp_01",
-        "email": "ada@loop.test",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "raw_attributes": {},
-    },
-}
-LOGOUT_FIXTURE: Mapping[str, Any] = {
-    "logout_url": "http://127.0.0.1/sso/logout?token=lt_loopback",
-    "logout_token": "lt_loopback_0123456789",
-}
 
 
 def client_for(server: Union[LoopbackServer, str], **options: Any) -> SSOClient:

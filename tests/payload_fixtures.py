@@ -3,6 +3,10 @@
 Each function returns a fresh dict, so a test may change it freely. The values are invented
 (ids follow the API's prefixes) and fill every field the spec defines, optional ones included,
 so a round trip through the converter can be checked field by field.
+
+These are the test suite's one set of well-formed API answers: the converter tests structure
+them, and the loopback servers (``tests/loopback.py``) answer with them wherever a call must
+succeed. ``tests/contract`` validates them against the spec, so they stay valid answers.
 """
 
 from __future__ import annotations

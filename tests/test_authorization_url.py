@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import pytest
 
+from tests.loopback import LoopbackServer, Reply, client_for
 from tests.payload_fixtures import connection_fixture, connection_list_fixture
-from tests.recording_server import RecordingServer, recording_server
 from workos_sso import (
     ConnectionType,
     InvalidParameterError,
@@ -362,14 +362,15 @@ def test_jwks_url_quotes_the_client_id_into_one_segment(client: SSOClient) -> No
 
 
 @pytest.fixture
-def server() -> Iterator[RecordingServer]:
-    with recording_server(connection_fixture()) as running:
-        yield running
+def server(loopback: LoopbackServer) -> LoopbackServer:
+    """A loopback server that answers every request with a connection, unless a test says."""
+    loopback.always(Reply.json(200, connection_fixture()))
+    return loopback
 
 
 @pytest.fixture
-def loopback_client(server: RecordingServer) -> Iterator[SSOClient]:
-    with SSOClient(api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url, max_retries=0) as sso:
+def loopback_client(server: LoopbackServer) -> Iterator[SSOClient]:
+    with client_for(server, api_key=API_KEY, client_id=CLIENT_ID) as sso:
         yield sso
 
 
@@ -384,26 +385,25 @@ def loopback_client(server: RecordingServer) -> Iterator[SSOClient]:
     ],
 )
 def test_get_connection_id_stays_inside_its_path_segment(
-    server: RecordingServer, loopback_client: SSOClient, connection_id: str, expected_target: str
+    server: LoopbackServer, loopback_client: SSOClient, connection_id: str, expected_target: str
 ) -> None:
     loopback_client.get_connection(connection_id)
     [sent] = server.requests
-    assert (sent.method, sent.target) == ("GET", expected_target)
+    assert (sent.method, sent.path) == ("GET", expected_target)
 
 
 def test_delete_connection_id_stays_inside_its_path_segment(
-    server: RecordingServer, loopback_client: SSOClient
+    server: LoopbackServer, loopback_client: SSOClient
 ) -> None:
-    server.response_body = None
-    server.response_status = 204
+    server.always(Reply(status=204))
     loopback_client.delete_connection("../sso/token")
     [sent] = server.requests
-    assert (sent.method, sent.target) == ("DELETE", "/connections/..%2Fsso%2Ftoken")
+    assert (sent.method, sent.path) == ("DELETE", "/connections/..%2Fsso%2Ftoken")
 
 
 @pytest.mark.parametrize("dots", [".", ".."])
 def test_dot_segment_ids_are_refused_before_urllib3_can_resolve_them(
-    server: RecordingServer, loopback_client: SSOClient, dots: str
+    server: LoopbackServer, loopback_client: SSOClient, dots: str
 ) -> None:
     # urllib3 removes dot segments, so "/connections/.." would be sent as "/" and
     # "/connections/." as the list endpoint; quoting cannot prevent that, refusing can.
@@ -418,7 +418,7 @@ def test_dot_segment_ids_are_refused_before_urllib3_can_resolve_them(
 
 @pytest.mark.parametrize("bad", ["", None, 42])
 def test_get_connection_needs_an_id(
-    server: RecordingServer, loopback_client: SSOClient, bad: Any
+    server: LoopbackServer, loopback_client: SSOClient, bad: Any
 ) -> None:
     with pytest.raises(InvalidParameterError, match="connection_id"):
         loopback_client.get_connection(bad)
@@ -427,7 +427,7 @@ def test_get_connection_needs_an_id(
 
 @pytest.mark.parametrize("limit", [0, -1, 101, 1000, True, False, 10.0, "10"])
 def test_list_connections_limit_is_checked_at_call_time(
-    server: RecordingServer, loopback_client: SSOClient, limit: Any
+    server: LoopbackServer, loopback_client: SSOClient, limit: Any
 ) -> None:
     # Raised by the call itself, before iteration, so a bad page size fails where it is written.
     with pytest.raises(InvalidParameterError, match="limit must be a whole number from 1 to 100"):
@@ -437,20 +437,20 @@ def test_list_connections_limit_is_checked_at_call_time(
 
 @pytest.mark.parametrize("limit", [1, 50, 100])
 def test_list_connections_accepts_limits_in_range_and_sends_them(
-    server: RecordingServer, loopback_client: SSOClient, limit: int
+    server: LoopbackServer, loopback_client: SSOClient, limit: int
 ) -> None:
-    server.response_body = connection_list_fixture(1, after=None)
+    server.always(Reply.json(200, connection_list_fixture(1, after=None)))
     pager = loopback_client.list_connections(limit=limit)
     assert server.requests == []  # lazy: nothing is sent until iteration
     assert len(list(pager)) == 1
     [sent] = server.requests
-    assert parse_qs(urlsplit(sent.target).query) == {"limit": [str(limit)]}
+    assert parse_qs(urlsplit(sent.path).query) == {"limit": [str(limit)]}
 
 
 def test_list_connections_sends_every_filter_with_enums_as_values(
-    server: RecordingServer, loopback_client: SSOClient
+    server: LoopbackServer, loopback_client: SSOClient
 ) -> None:
-    server.response_body = connection_list_fixture(0, after=None)
+    server.always(Reply.json(200, connection_list_fixture(0, after=None)))
     pager = loopback_client.list_connections(
         connection_type=ConnectionType.OktaSAML,
         domain="foo-corp.com",
@@ -462,7 +462,7 @@ def test_list_connections_sends_every_filter_with_enums_as_values(
     )
     assert list(pager) == []
     [sent] = server.requests
-    parts = urlsplit(sent.target)
+    parts = urlsplit(sent.path)
     assert parts.path == "/connections"
     assert dict(parse_qsl(parts.query, strict_parsing=True)) == {
         "connection_type": "OktaSAML",
@@ -476,29 +476,29 @@ def test_list_connections_sends_every_filter_with_enums_as_values(
 
 
 def test_list_connections_accepts_enum_names_as_plain_strings(
-    server: RecordingServer, loopback_client: SSOClient
+    server: LoopbackServer, loopback_client: SSOClient
 ) -> None:
-    server.response_body = connection_list_fixture(0, after=None)
+    server.always(Reply.json(200, connection_list_fixture(0, after=None)))
     list(loopback_client.list_connections(connection_type="NewTypeFromTomorrow", order="desc"))
     [sent] = server.requests
-    assert dict(parse_qsl(urlsplit(sent.target).query)) == {
+    assert dict(parse_qsl(urlsplit(sent.path).query)) == {
         "connection_type": "NewTypeFromTomorrow",
         "order": "desc",
     }
 
 
 def test_list_connections_with_before_sends_before(
-    server: RecordingServer, loopback_client: SSOClient
+    server: LoopbackServer, loopback_client: SSOClient
 ) -> None:
-    server.response_body = connection_list_fixture(1, before=None, after="ignored")
+    server.always(Reply.json(200, connection_list_fixture(1, before=None, after="ignored")))
     list(loopback_client.list_connections(before="conn_before"))
     [sent] = server.requests
-    assert dict(parse_qsl(urlsplit(sent.target).query)) == {"before": "conn_before"}
+    assert dict(parse_qsl(urlsplit(sent.path).query)) == {"before": "conn_before"}
 
 
 @pytest.mark.parametrize("name", ["domain", "organization_id", "search", "connection_type"])
 def test_list_connections_filters_must_be_strings(
-    server: RecordingServer, loopback_client: SSOClient, name: str
+    server: LoopbackServer, loopback_client: SSOClient, name: str
 ) -> None:
     options: dict[str, Any] = {name: 3}
     with pytest.raises(InvalidParameterError, match=f"{name} must be a string"):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
+from tests.loopback import LoopbackServer, Reply
 from tests.payload_fixtures import connection_fixture
-from tests.recording_server import RecordingServer, recording_server
 from workos_sso import ConfigurationError, SSOClient, WorkOSError
 
 API_KEY = "sk_test_config_tests_secret_value"
@@ -275,13 +274,14 @@ def test_repr_and_str_show_no_key() -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[RecordingServer]:
-    with recording_server(connection_fixture()) as running:
-        yield running
+def server(loopback: LoopbackServer) -> LoopbackServer:
+    """A loopback server that answers every request with a connection."""
+    loopback.always(Reply.json(200, connection_fixture()))
+    return loopback
 
 
 def test_context_manager_returns_the_client_and_closes_its_connections(
-    server: RecordingServer,
+    server: LoopbackServer,
 ) -> None:
     with make(base_url=server.url) as client:
         assert isinstance(client, SSOClient)
@@ -293,7 +293,7 @@ def test_context_manager_returns_the_client_and_closes_its_connections(
     assert len(server.requests) == 2
 
 
-def test_close_releases_connections_without_a_with_block(server: RecordingServer) -> None:
+def test_close_releases_connections_without_a_with_block(server: LoopbackServer) -> None:
     client = make(base_url=server.url)
     client.get_connection("conn_1")
     assert server.wait_for_open_connections(1) == 1
@@ -301,7 +301,7 @@ def test_close_releases_connections_without_a_with_block(server: RecordingServer
     assert server.wait_for_open_connections(0) == 0
 
 
-def test_context_manager_closes_even_when_the_block_raises(server: RecordingServer) -> None:
+def test_context_manager_closes_even_when_the_block_raises(server: LoopbackServer) -> None:
     def use_then_fail() -> None:
         with make(base_url=server.url) as client:
             client.get_connection("conn_1")
@@ -312,7 +312,7 @@ def test_context_manager_closes_even_when_the_block_raises(server: RecordingServ
     assert server.wait_for_open_connections(0) == 0
 
 
-def test_a_session_passed_in_is_used_and_left_open(server: RecordingServer) -> None:
+def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer) -> None:
     session = requests.Session()
     session.headers["X-Custom"] = "from-user-session"
     try:
@@ -332,11 +332,12 @@ def test_a_session_passed_in_is_used_and_left_open(server: RecordingServer) -> N
 
 
 def test_client_key_is_not_sent_to_other_hosts_through_a_shared_session(
-    server: RecordingServer,
+    server: LoopbackServer, second_loopback: LoopbackServer
 ) -> None:
-    with recording_server({"other": True}) as other, requests.Session() as session:
+    second_loopback.always(Reply.json(200, {"other": True}))
+    with requests.Session() as session:
         with make(base_url=server.url, session=session) as client:
             client.get_connection("conn_1")
-            session.get(f"{other.url}/elsewhere", timeout=5)
+            session.get(f"{second_loopback.url}/elsewhere", timeout=5)
         assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
-        assert "authorization" not in other.requests[0].headers
+        assert "authorization" not in second_loopback.requests[0].headers

@@ -19,10 +19,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from tests.loopback import (
-    CONNECTION_FIXTURE,
-    LOGOUT_FIXTURE,
     LOOPBACK_API_KEY,
-    PROFILE_AND_TOKEN_FIXTURE,
     CloseBeforeAnswer,
     EnormousBody,
     LoopbackServer,
@@ -33,6 +30,12 @@ from tests.loopback import (
     TruncatedBody,
     client_for,
     closed_port,
+)
+from tests.payload_fixtures import (
+    connection_fixture,
+    logout_authorization_fixture,
+    profile_and_token_fixture,
+    profile_fixture,
 )
 from workos_sso import (
     APIError,
@@ -52,7 +55,7 @@ from workos_sso import (
 pytestmark = pytest.mark.hostile
 
 CODE = "code_loopback_0123456789abcdef"
-CONNECTION_ID = str(CONNECTION_FIXTURE["id"])
+CONNECTION_ID = str(connection_fixture()["id"])
 
 Call = Callable[[SSOClient], Any]
 GET_CONNECTION: Call = lambda sso: sso.get_connection(CONNECTION_ID)  # noqa: E731
@@ -90,7 +93,7 @@ def test_connection_refused(call: Call) -> None:
 def test_connection_dropped_before_the_answer_is_retried_for_get(
     loopback: LoopbackServer, reset: bool
 ) -> None:
-    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=1) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
 
@@ -101,7 +104,7 @@ def test_connection_dropped_before_the_answer_is_retried_for_get(
 def test_connection_dropped_before_the_answer_is_not_retried_for_post(
     loopback: LoopbackServer, reset: bool
 ) -> None:
-    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, PROFILE_AND_TOKEN_FIXTURE))
+    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, profile_and_token_fixture()))
     with client_for(loopback, max_retries=3) as sso:
         error = _raises(NetworkError, EXCHANGE_CODE, sso)
 
@@ -117,7 +120,7 @@ def test_connection_dropped_before_the_answer_is_not_retried_for_post(
 def test_reset_in_the_middle_of_a_body(loopback: LoopbackServer, call: Call, method: str) -> None:
     # The head arrived, so urllib3 has handed the response over before the body breaks: the
     # failure is reported, not retried, whatever the method.
-    loopback.script(ResetMidBody(), Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(ResetMidBody(), Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=3) as sso:
         error = _raises(NetworkError, call, sso)
 
@@ -126,7 +129,7 @@ def test_reset_in_the_middle_of_a_body(loopback: LoopbackServer, call: Call, met
     assert loopback.requests[0].method == method
 
 
-COMPLETE_JSON = json.dumps(CONNECTION_FIXTURE).encode()
+COMPLETE_JSON = json.dumps(connection_fixture()).encode()
 
 
 @pytest.mark.parametrize(
@@ -191,7 +194,7 @@ def test_5xx_then_success(loopback: LoopbackServer) -> None:
         Reply.json(500, {"message": "oops"}),
         Reply(status=502, body="<html>Bad Gateway</html>", headers={"Content-Type": "text/html"}),
         Reply(status=503, body=""),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     )
     with client_for(loopback, max_retries=3) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
@@ -227,7 +230,7 @@ def test_5xx_with_an_enormous_body_is_retried_without_reading_it(
     # urllib3 reads a retried answer to the end to reuse its connection; a server streaming
     # without end would stall the retry for ever. The client drops such a connection instead.
     enormous = EnormousBody(64 * 1024 * 1024, declare_length=False, status=503)
-    loopback.script(enormous, Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(enormous, Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=1) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
 
@@ -242,10 +245,10 @@ def test_5xx_with_an_enormous_body_is_retried_without_reading_it(
 def test_429_with_a_short_retry_after_waits_and_succeeds(loopback: LoopbackServer) -> None:
     loopback.script(
         Reply.json(429, {"message": "slow down"}, {"Retry-After": "1"}),
-        Reply.json(200, PROFILE_AND_TOKEN_FIXTURE),
+        Reply.json(200, profile_and_token_fixture()),
     )
     with client_for(loopback, max_retries=2, max_retry_wait=2.0) as sso:
-        assert EXCHANGE_CODE(sso).profile.email == "ada@loop.test"
+        assert EXCHANGE_CODE(sso).profile.email == profile_fixture()["email"]
 
     first, second = loopback.requests
     assert second.received_at - first.received_at >= 0.95
@@ -256,7 +259,7 @@ def test_429_with_a_short_retry_after_waits_and_succeeds(loopback: LoopbackServe
 def test_429_with_a_long_retry_after_raises_at_once(loopback: LoopbackServer, call: Call) -> None:
     loopback.script(
         Reply.json(429, {"message": "slow down"}, {"Retry-After": "600"}),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     )
     started = time.monotonic()
     with client_for(loopback, max_retries=3, max_retry_wait=1.0) as sso:
@@ -284,7 +287,7 @@ def test_429_with_an_http_date_in_the_past_retries_after_backoff(loopback: Loopb
     when = email.utils.formatdate(time.time() - 60, usegmt=True)
     loopback.script(
         Reply.json(429, {"message": "now"}, {"Retry-After": when}),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     )
     with client_for(loopback, max_retries=1, max_retry_wait=0.05) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
@@ -298,7 +301,7 @@ def test_429_with_an_unreadable_retry_after_falls_back_to_backoff(
 ) -> None:
     loopback.script(
         Reply.json(429, {"message": "busy"}, {"Retry-After": header}),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     )
     with client_for(loopback, max_retries=1, max_retry_wait=0.05) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
@@ -385,16 +388,16 @@ def test_truncated_body_on_an_error_status(loopback: LoopbackServer) -> None:
 
 
 WRONG_SHAPES: dict[str, tuple[Call, Any]] = {
-    "connection-is-a-list": (GET_CONNECTION, [CONNECTION_FIXTURE]),
+    "connection-is-a-list": (GET_CONNECTION, [connection_fixture()]),
     "connection-is-null": (GET_CONNECTION, None),
     "connection-is-a-string": (GET_CONNECTION, "conn_01"),
     "connection-without-id": (
         GET_CONNECTION,
-        {k: v for k, v in CONNECTION_FIXTURE.items() if k != "id"},
+        {k: v for k, v in connection_fixture().items() if k != "id"},
     ),
-    "connection-id-is-a-number": (GET_CONNECTION, {**CONNECTION_FIXTURE, "id": 7}),
-    "connection-bad-timestamp": (GET_CONNECTION, {**CONNECTION_FIXTURE, "created_at": "Monday"}),
-    "connection-domains-is-a-string": (GET_CONNECTION, {**CONNECTION_FIXTURE, "domains": "x"}),
+    "connection-id-is-a-number": (GET_CONNECTION, {**connection_fixture(), "id": 7}),
+    "connection-bad-timestamp": (GET_CONNECTION, {**connection_fixture(), "created_at": "Monday"}),
+    "connection-domains-is-a-string": (GET_CONNECTION, {**connection_fixture(), "domains": "x"}),
     "list-without-data": (LIST_CONNECTIONS, {"list_metadata": {}}),
     "list-data-is-an-object": (LIST_CONNECTIONS, {"data": {"id": "x"}, "list_metadata": {}}),
     "list-item-is-a-number": (LIST_CONNECTIONS, {"data": [1], "list_metadata": {}}),
@@ -403,13 +406,16 @@ WRONG_SHAPES: dict[str, tuple[Call, Any]] = {
         {"data": [], "list_metadata": {"before": None, "after": 5}},
     ),
     "token-without-profile": (EXCHANGE_CODE, {"access_token": "at_0123456789abcdef"}),
-    "token-profile-is-a-list": (EXCHANGE_CODE, {**PROFILE_AND_TOKEN_FIXTURE, "profile": []}),
+    "token-profile-is-a-list": (EXCHANGE_CODE, {**profile_and_token_fixture(), "profile": []}),
     "token-access-token-is-a-number": (
         EXCHANGE_CODE,
-        {**PROFILE_AND_TOKEN_FIXTURE, "access_token": 12345},
+        {**profile_and_token_fixture(), "access_token": 12345},
     ),
     "logout-empty-object": (AUTHORIZE_LOGOUT, {}),
-    "logout-token-is-null": (AUTHORIZE_LOGOUT, {**LOGOUT_FIXTURE, "logout_token": None}),
+    "logout-token-is-null": (
+        AUTHORIZE_LOGOUT,
+        {**logout_authorization_fixture(), "logout_token": None},
+    ),
 }
 
 
@@ -453,8 +459,8 @@ def test_enormous_body_is_refused_without_reading_it_all(
 
 
 def test_body_just_under_the_cap_is_read(loopback: LoopbackServer, small_body_cap: int) -> None:
-    padding = "x" * (small_body_cap - len(str(CONNECTION_FIXTURE)) - 200)
-    loopback.script(Reply.json(200, {**CONNECTION_FIXTURE, "padding": padding}))
+    padding = "x" * (small_body_cap - len(str(connection_fixture())) - 200)
+    loopback.script(Reply.json(200, {**connection_fixture(), "padding": padding}))
     with client_for(loopback) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
 
@@ -467,7 +473,7 @@ def test_body_just_under_the_cap_is_read(loopback: LoopbackServer, small_body_ca
 def test_redirect_to_another_host_is_not_followed(
     loopback: LoopbackServer, second_loopback: LoopbackServer, status: int, call: Call
 ) -> None:
-    second_loopback.always(Reply.json(200, CONNECTION_FIXTURE))
+    second_loopback.always(Reply.json(200, connection_fixture()))
     loopback.script(Reply.redirect(f"{second_loopback.url}/connections/stolen", status=status))
     with client_for(loopback, max_retries=3) as sso:
         error = _raises(APIError, call, sso)

@@ -21,16 +21,19 @@ from typing import Any, Callable
 import pytest
 
 from tests.loopback import (
-    CONNECTION_FIXTURE,
-    LOGOUT_FIXTURE,
     LOOPBACK_API_KEY,
-    PROFILE_AND_TOKEN_FIXTURE,
     CloseBeforeAnswer,
     LoopbackServer,
     NeverAnswer,
     Reply,
     client_for,
     closed_port,
+)
+from tests.payload_fixtures import (
+    connection_fixture,
+    connection_list_fixture,
+    logout_authorization_fixture,
+    profile_and_token_fixture,
 )
 from workos_sso import (
     NetworkError,
@@ -45,8 +48,7 @@ from workos_sso import (
 
 CODE = "code_loopback_0123456789abcdef"
 ACCESS_TOKEN = "at_loopback_secret_0123456789"
-CONNECTION_ID = str(CONNECTION_FIXTURE["id"])
-LIST_FIXTURE = {"data": [CONNECTION_FIXTURE], "list_metadata": {"before": None, "after": None}}
+CONNECTION_ID = str(connection_fixture()["id"])
 
 Call = Callable[[SSOClient], Any]
 
@@ -55,12 +57,12 @@ IDEMPOTENT: dict[str, tuple[str, Call, Reply]] = {
     "get_connection": (
         "GET",
         lambda sso: sso.get_connection(CONNECTION_ID),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     ),
     "list_connections": (
         "GET",
         lambda sso: list(sso.list_connections()),
-        Reply.json(200, LIST_FIXTURE),
+        Reply.json(200, connection_list_fixture(1, after=None)),
     ),
     "delete_connection": (
         "DELETE",
@@ -73,12 +75,12 @@ NON_IDEMPOTENT: dict[str, tuple[str, Call, Reply]] = {
     "get_profile_and_token": (
         "POST",
         lambda sso: sso.get_profile_and_token(CODE),
-        Reply.json(200, PROFILE_AND_TOKEN_FIXTURE),
+        Reply.json(200, profile_and_token_fixture()),
     ),
     "authorize_logout": (
         "POST",
         lambda sso: sso.authorize_logout(profile_id="prof_01LOOPBACK"),
-        Reply.json(200, LOGOUT_FIXTURE),
+        Reply.json(200, logout_authorization_fixture()),
     ),
 }
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -155,7 +157,7 @@ def test_other_statuses_are_not_retried(loopback: LoopbackServer, status: int) -
 def test_a_closed_connection_before_the_answer_is_retried_for_get(
     loopback: LoopbackServer,
 ) -> None:
-    loopback.script(CloseBeforeAnswer(), CloseBeforeAnswer(), Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(CloseBeforeAnswer(), CloseBeforeAnswer(), Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=2, max_retry_wait=0.01) as sso:
         connection = sso.get_connection(CONNECTION_ID)
 
@@ -164,7 +166,7 @@ def test_a_closed_connection_before_the_answer_is_retried_for_get(
 
 
 def test_a_read_timeout_is_retried_for_get(loopback: LoopbackServer) -> None:
-    loopback.script(NeverAnswer(), Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(NeverAnswer(), Reply.json(200, connection_fixture()))
     with client_for(loopback, timeout=(2.0, 0.3), max_retries=1, max_retry_wait=0.01) as sso:
         connection = sso.get_connection(CONNECTION_ID)
 
@@ -293,7 +295,7 @@ def test_retry_after_in_seconds_is_honoured(loopback: LoopbackServer, status: in
     # header explains a wait of a whole second.
     loopback.script(
         Reply.json(status, {"message": "wait"}, {"Retry-After": "1"}),
-        Reply.json(200, CONNECTION_FIXTURE),
+        Reply.json(200, connection_fixture()),
     )
     with client_for(loopback, max_retries=1, max_retry_wait=2.0) as sso:
         sso.get_connection(CONNECTION_ID)
@@ -307,7 +309,7 @@ def test_retry_after_as_an_http_date_is_honoured(loopback: LoopbackServer) -> No
     when = email.utils.formatdate(time.time() + 2, usegmt=True)
     loopback.script(
         Reply.json(429, {"message": "wait"}, {"Retry-After": when}),
-        Reply.json(200, PROFILE_AND_TOKEN_FIXTURE),
+        Reply.json(200, profile_and_token_fixture()),
     )
     with client_for(loopback, max_retries=1, max_retry_wait=3.0) as sso:
         sso.get_profile_and_token(CODE)
@@ -420,7 +422,7 @@ def test_max_retries_zero_means_one_attempt(
 
 
 def test_every_attempt_names_the_library_and_carries_the_key(loopback: LoopbackServer) -> None:
-    loopback.script(_busy(503), Reply.json(200, CONNECTION_FIXTURE))
+    loopback.script(_busy(503), Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=1, max_retry_wait=0.01) as sso:
         sso.get_connection(CONNECTION_ID)
 
@@ -516,7 +518,7 @@ def test_debug_log_has_method_path_status_duration_attempt_and_request_id(
     loopback.script(
         Reply.json(503, {"message": "busy"}, {"X-Request-ID": "req_first"}),
         Reply.json(429, {"message": "busy"}, {"X-Request-ID": "req_second"}),
-        Reply.json(200, CONNECTION_FIXTURE, {"X-Request-ID": "req_third"}),
+        Reply.json(200, connection_fixture(), {"X-Request-ID": "req_third"}),
     )
     with client_for(loopback, max_retries=2, max_retry_wait=0.01) as sso:
         sso.get_connection(CONNECTION_ID)
@@ -555,7 +557,7 @@ def test_debug_log_never_holds_a_secret(
     echo = f"{LOOPBACK_API_KEY} {CODE} {ACCESS_TOKEN}"
     loopback.script(
         Reply.json(429, {"message": echo}),
-        Reply.json(200, PROFILE_AND_TOKEN_FIXTURE),
+        Reply.json(200, profile_and_token_fixture()),
         Reply.json(401, {"message": echo}),
         CloseBeforeAnswer(),
         NeverAnswer(),
@@ -572,5 +574,10 @@ def test_debug_log_never_holds_a_secret(
     workos_lines = _workos_lines(caplog)
     assert len(workos_lines) == 4
     assert any("failed after" in line for line in workos_lines)
-    for secret in (LOOPBACK_API_KEY, CODE, ACCESS_TOKEN, PROFILE_AND_TOKEN_FIXTURE["access_token"]):
+    for secret in (
+        LOOPBACK_API_KEY,
+        CODE,
+        ACCESS_TOKEN,
+        profile_and_token_fixture()["access_token"],
+    ):
         assert secret not in caplog.text

@@ -9,8 +9,8 @@ read only that file and run offline:
 (b) every property, enum value and query parameter in the spec is known to a model or a method
     (or listed below as deliberately left out, with the reason), so the next spec update fails
     with exactly what is missing;
-(c) every request the client builds, captured by a loopback server of this module, uses only
-    the spec's parameter names and carries its required fields.
+(c) every request the client builds, recorded by the loopback server (``tests/loopback.py``),
+    uses only the spec's parameter names and carries its required fields.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import threading
 import typing
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
@@ -34,6 +32,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, client_for
+from tests.payload_fixtures import (
+    connection_fixture,
+    connection_list_fixture,
+    logout_authorization_fixture,
+    profile_and_token_fixture,
+    profile_fixture,
+)
 from workos_sso import (
     Connection,
     ConnectionType,
@@ -437,123 +443,44 @@ def _check_query(
 FOLLOW_UP_CURSOR = "conn_cursor_fixture"
 
 
-class CapturedRequest(NamedTuple):
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    body: bytes
+def _connection_page(request: RecordedRequest) -> Reply:
+    """An empty page that leads on, unless the request follows FOLLOW_UP_CURSOR already.
 
-
-def token_response_fixture() -> dict[str, Any]:
-    """A hand-made POST /sso/token answer; test_fixtures_follow_the_spec validates it."""
-    return {
-        "token_type": "Bearer",
-        "access_token": "contract_access_token_fixture",
-        "expires_in": 600,
-        "profile": {
-            "object": "profile",
-            "id": "prof_contract_fixture",
-            "organization_id": "org_contract_fixture",
-            "connection_id": "conn_contract_fixture",
-            "connection_type": "OktaSAML",
-            "idp_id": "idp_contract_fixture",
-            "email": "fixture@example.com",
-            "first_name": None,
-            "last_name": None,
-            "name": None,
-            "raw_attributes": {},
-        },
-    }
-
-
-def logout_response_fixture() -> dict[str, Any]:
-    """A hand-made POST /sso/logout/authorize answer."""
-    return {"logout_url": "http://127.0.0.1/sso/logout?token=fixture", "logout_token": "fixture"}
-
-
-def connection_list_fixture(*, cursor: Optional[str]) -> dict[str, Any]:
-    """A hand-made empty page of connections; ``cursor`` leads on in both directions."""
-    return {"object": "list", "data": [], "list_metadata": {"before": cursor, "after": cursor}}
-
-
-class _CapturingHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _CapturingServer
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        self.server.captured.append(CapturedRequest(self.command, parts.path, query, body))
-        if parts.path == "/connections":
-            # One follow-up page either way, so the pager's own cursor requests are captured.
-            follow_up = ("after", FOLLOW_UP_CURSOR) in query or (
-                "before",
-                FOLLOW_UP_CURSOR,
-            ) in query
-            reply = connection_list_fixture(cursor=None if follow_up else FOLLOW_UP_CURSOR)
-        elif parts.path == "/sso/token":
-            reply = token_response_fixture()
-        elif parts.path == "/sso/logout/authorize":
-            reply = logout_response_fixture()
-        else:
-            reply = {"message": f"no route {parts.path}"}
-        data = json.dumps(reply).encode()
-        self.send_response(200 if "message" not in reply else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output clean
-
-
-class _CapturingServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _CapturingHandler)
-        self.captured: list[CapturedRequest] = []
+    So each listing makes exactly two requests, and the pager's own cursor request is checked.
+    """
+    follow_up = {("after", FOLLOW_UP_CURSOR), ("before", FOLLOW_UP_CURSOR)} & set(request.query)
+    cursor = None if follow_up else FOLLOW_UP_CURSOR
+    return Reply.json(200, connection_list_fixture(0, before=cursor, after=cursor))
 
 
 @pytest.fixture
-def capturing_server() -> Iterator[_CapturingServer]:
-    server = _CapturingServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def client(capturing_server: _CapturingServer) -> Iterator[SSOClient]:
-    host, port = capturing_server.server_address[:2]
-    with SSOClient(
-        api_key="sk_test_contract_fixture_key",
-        client_id="client_contract_fixture",
-        base_url=f"http://{host}:{port}",
-        max_retries=0,
-    ) as sso:
+def client(loopback: LoopbackServer) -> Iterator[SSOClient]:
+    """A client of a loopback server that answers each endpoint with a shared fixture payload."""
+    loopback.always(
+        Route(
+            {
+                "/connections": _connection_page,
+                "/sso/token": Reply.json(200, profile_and_token_fixture()),
+                "/sso/logout/authorize": Reply.json(200, logout_authorization_fixture()),
+            }
+        )
+    )
+    with client_for(loopback) as sso:
         yield sso
 
 
 def test_fixtures_follow_the_spec() -> None:
+    # The shared payloads (tests/payload_fixtures.py) are what the loopback servers answer
+    # with, here and in the transport tests; this keeps them valid answers by the spec.
     validator = jsonschema.Draft202012Validator
-    validator(SCHEMAS["SsoTokenResponse"]).validate(token_response_fixture())
-    validator(SCHEMAS["SsoLogoutAuthorizeResponse"]).validate(logout_response_fixture())
-    validator(SCHEMAS["ConnectionList"]).validate(connection_list_fixture(cursor="conn_x"))
+    validator(SCHEMAS["SsoTokenResponse"]).validate(profile_and_token_fixture())
+    validator(SCHEMAS["SsoLogoutAuthorizeResponse"]).validate(logout_authorization_fixture())
+    validator(SCHEMAS["Profile"]).validate(profile_fixture())
+    validator(SCHEMAS["Connection"]).validate(connection_fixture())
+    validator(SCHEMAS["ConnectionList"]).validate(connection_list_fixture())
+    validator(SCHEMAS["ConnectionList"]).validate(
+        connection_list_fixture(0, before="conn_x", after="conn_x")
+    )
 
 
 @pytest.mark.parametrize("selector", ["connection", "organization", "provider"])
@@ -585,11 +512,11 @@ def test_authorization_url_extensions_are_only_sent_when_asked(client: SSOClient
 
 
 def test_token_request_body_is_exactly_token_query_dto(
-    client: SSOClient, capturing_server: _CapturingServer
+    client: SSOClient, loopback: LoopbackServer
 ) -> None:
     client.get_profile_and_token("code_contract_fixture")
-    (request,) = capturing_server.captured
-    assert (request.method, request.path) == ("POST", "/sso/token")
+    (request,) = loopback.requests
+    assert (request.method, request.url_path) == ("POST", "/sso/token")
     body = json.loads(request.body)
     assert set(body) == set(TOKEN_BODY["required"]) == set(TOKEN_BODY["properties"])
     jsonschema.Draft202012Validator(TOKEN_BODY).validate(body)
@@ -597,12 +524,10 @@ def test_token_request_body_is_exactly_token_query_dto(
     assert request.query == []
 
 
-def test_logout_request_body_matches_the_spec(
-    client: SSOClient, capturing_server: _CapturingServer
-) -> None:
+def test_logout_request_body_matches_the_spec(client: SSOClient, loopback: LoopbackServer) -> None:
     client.authorize_logout(profile_id="prof_contract_fixture")
-    (request,) = capturing_server.captured
-    assert (request.method, request.path) == ("POST", "/sso/logout/authorize")
+    (request,) = loopback.requests
+    assert (request.method, request.url_path) == ("POST", "/sso/logout/authorize")
     body = json.loads(request.body)
     assert set(body) == set(LOGOUT_BODY["required"])
     jsonschema.Draft202012Validator(LOGOUT_BODY).validate(body)
@@ -611,7 +536,7 @@ def test_logout_request_body_matches_the_spec(
 
 @pytest.mark.parametrize("cursor", ["after", "before"])
 def test_list_connections_sends_only_spec_parameters(
-    client: SSOClient, capturing_server: _CapturingServer, cursor: str
+    client: SSOClient, loopback: LoopbackServer, cursor: str
 ) -> None:
     arguments = {
         name: _sample(parameter["schema"])
@@ -620,9 +545,9 @@ def test_list_connections_sends_only_spec_parameters(
     }
     arguments[cursor] = "conn_start_fixture"
     assert list(client.list_connections(**arguments)) == []
-    first, second = capturing_server.captured
+    first, second = loopback.requests
     for request in (first, second):
-        assert (request.method, request.path) == ("GET", "/connections")
+        assert (request.method, request.url_path) == ("GET", "/connections")
         _check_query(request.query, LIST_PARAMETERS, extensions=frozenset())
     assert {name for name, _ in first.query} == set(arguments)
     # The pager's follow-up request moves the cursor and keeps every filter.
@@ -638,7 +563,7 @@ def test_list_connections_sends_only_spec_parameters(
     [("GithubOAuth", "GithubOAuth"), (ConnectionType.GitHubOAuth, "GitHubOAuth")],
 )
 def test_connection_type_filter_is_sent_verbatim(
-    client: SSOClient, capturing_server: _CapturingServer, argument: object, sent: str
+    client: SSOClient, loopback: LoopbackServer, argument: object, sent: str
 ) -> None:
     list(client.list_connections(connection_type=argument))  # type: ignore[arg-type]
-    assert ("connection_type", sent) in capturing_server.captured[0].query
+    assert ("connection_type", sent) in loopback.requests[0].query
