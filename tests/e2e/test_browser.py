@@ -174,6 +174,18 @@ def _wait_for(driver: Any, css: str) -> Any:
     )
 
 
+def _wait_for_path(driver: Any, path: str) -> None:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    try:
+        WebDriverWait(driver, PAGE_TIMEOUT).until(
+            lambda current: urlsplit(current.current_url).path == path
+        )
+    except TimeoutException:
+        raise AssertionError(f"expected {path}, the browser is at {driver.current_url}") from None
+
+
 def _click(driver: Any, css: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -270,8 +282,9 @@ def test_sign_out_clears_the_session(browser: Any, app_url: str, e2e_emulator: s
     browser.get(f"{app_url}/login")
     _wait_for(browser, "#email")
     _click(browser, "#sign-out")
-    # WorkOS (here the emulator) ends the identity provider's session.
-    assert urlsplit(browser.current_url).path == "/sso/logout"
+    # WorkOS (here the emulator) ends the identity provider's session. The click starts a
+    # navigation that the driver does not wait for, so wait for the page it leads to.
+    _wait_for_path(browser, "/sso/logout")
     assert urlsplit(browser.current_url).port == urlsplit(e2e_emulator).port
     assert '"success":true' in _page_text(browser).replace(" ", "")
     browser.get(app_url)
