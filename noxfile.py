@@ -19,6 +19,9 @@ sys.path.insert(0, str(ROOT))
 from tests import emulator as emulator_harness  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
+# Sessions without a `python=` run on the interpreter nox itself runs on, so `nox -s demo` works
+# with whatever Python a newcomer has. uv must not try to download one (there may be no network).
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 nox.options.reuse_existing_virtualenvs = True
 # Everything CI runs (`nox` with no arguments); e2e needs Debian's chromium and chromium-driver.
 nox.options.sessions = [
@@ -62,7 +65,7 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-m", "not live", *session.posargs)
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def emulator(session: nox.Session) -> None:
     """The scenario tests and live tests against a real WorkOS emulator."""
     session.install(".", *TEST_DEPS, *RECIPE_DEPS)
@@ -77,7 +80,7 @@ def emulator(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def record(session: nox.Session) -> None:
     """Re-record the cassettes against a real emulator, scrubbing secrets as they are written."""
     session.install(".", *TEST_DEPS)
@@ -92,7 +95,7 @@ def record(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def demo(session: nox.Session) -> None:
     """Start the emulator and run the whole login flow against it."""
     session.install(".")
@@ -108,7 +111,7 @@ def demo(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def contract(session: nox.Session) -> None:
     """Re-extract WorkOS's OpenAPI spec (npm pack) and fail if tests/contract/sso_spec.json differs.
 
@@ -119,7 +122,7 @@ def contract(session: nox.Session) -> None:
     session.run("python", "tests/contract/extract.py", "--check", *session.posargs)
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("ruff>=0.6")
@@ -147,7 +150,7 @@ RECIPE_DEPS = [
 ]
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def e2e(session: nox.Session) -> None:
     """The recipes served on loopback ports, signed in through the emulator by headless Chromium.
 
@@ -169,7 +172,7 @@ DOCS_DEPS = [
 ]
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site in strict mode: any warning, broken link or missing reference
     fails. The docs' code blocks run in the `tests` (offline) and `emulator` (live) sessions.
@@ -181,7 +184,7 @@ def docs(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHONS[-1])
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against WorkOS's official Python SDK and plain requests, on the emulator.
 
@@ -191,7 +194,7 @@ def bench(session: nox.Session) -> None:
     _run_benchmarks(session, *session.posargs)
 
 
-@nox.session(python=PYTHONS[-1], name="bench-quick")
+@nox.session(name="bench-quick")
 def bench_quick(session: nox.Session) -> None:
     """A short benchmark run, part of every `nox` run so the benchmark cannot rot."""
     _run_benchmarks(session, "--quick", *session.posargs)
