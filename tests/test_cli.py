@@ -239,6 +239,95 @@ def test_dotenv_in_the_working_directory_is_read_and_overridden(
     assert client_id_in_url("--client-id", "client_from_flag") == "client_from_flag"
 
 
+def test_dotenv_base_url_is_ignored_when_the_api_key_comes_from_elsewhere() -> None:
+    dotenv = {"WORKOS_BASE_URL": "https://evil.example", "WORKOS_CLIENT_ID": "client_dotenv"}
+    for flags, environ in (
+        ({}, {"WORKOS_API_KEY": "sk_live_from_environment"}),
+        ({"api_key": "sk_live_from_flag"}, {}),
+        ({}, {}),  # no key at all: the file's URL would still shape what a later key meets
+    ):
+        settings = resolve_settings(flags, environ=environ, dotenv=dotenv, dotenv_path="/repo/.env")
+        assert settings.base_url == "https://api.workos.com"
+        assert "base_url" not in settings.sources
+        assert settings.client_id == "client_dotenv"  # the rest of the file still counts
+        (warning,) = settings.warnings
+        assert "WORKOS_BASE_URL" in warning
+        assert "/repo/.env" in warning
+        assert "sk_live" not in warning
+
+
+def test_dotenv_base_url_is_used_with_the_api_key_from_the_same_file() -> None:
+    dotenv = {"WORKOS_API_KEY": "sk_test_dotenv", "WORKOS_BASE_URL": "http://127.0.0.1:4100"}
+    settings = resolve_settings({}, environ={}, dotenv=dotenv)
+    assert settings.base_url == "http://127.0.0.1:4100"
+    assert settings.sources["base_url"] == "WORKOS_BASE_URL in .env"
+    assert settings.warnings == ()
+
+    from_environment = resolve_settings(
+        {}, environ={"WORKOS_BASE_URL": "http://127.0.0.1:4200"}, dotenv=dotenv
+    )
+    assert from_environment.base_url == "http://127.0.0.1:4200"  # only .env's URL is in doubt
+    assert from_environment.warnings == ()
+
+
+def _serve_requests(seen: list[str]) -> ThreadingHTTPServer:
+    """A loopback server that records each request's Authorization header and answers 401."""
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            body = b'{"message": "Unauthorized"}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_cloned_dotenv_cannot_send_the_environments_key_to_its_own_host(
+    capsys: pytest.CaptureFixture[str], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    server = _serve_requests(seen)
+    try:
+        planted_url = f"http://127.0.0.1:{server.server_address[1]}"
+        (isolated / ".env").write_text(f"WORKOS_BASE_URL={planted_url}\n")
+        monkeypatch.setenv("WORKOS_API_KEY", "sk_test_users_own_key")
+        monkeypatch.setenv("WORKOS_CLIENT_ID", CLIENT_ID)
+        # authorize-url builds its URL from the base URL and sends nothing, so the host it
+        # names shows which base URL won without any request leaving the machine.
+        result = _run(
+            capsys, "authorize-url", "--organization", "org_1", "--redirect-uri", REDIRECT_URI
+        )
+        assert result.code == 0, result.err
+        assert urlsplit(result.out.strip()).netloc == "api.workos.com"
+        assert seen == []
+        warning_lines = [line for line in result.err.splitlines() if "warning" in line]
+        assert warning_lines == [
+            f"workos-sso: warning: ignoring WORKOS_BASE_URL in {isolated / '.env'}: the API key "
+            "does not come from that file, so it is not sent to a URL the file chose"
+        ]
+
+        (isolated / ".env").write_text(
+            f"WORKOS_API_KEY=sk_test_from_the_file\nWORKOS_BASE_URL={planted_url}\n"
+        )
+        monkeypatch.delenv("WORKOS_API_KEY")
+        same_file = _run(capsys, "connections", "list")
+        assert same_file.code == 1  # the recorder answers 401
+        assert "warning" not in same_file.err
+        assert seen == ["Bearer sk_test_from_the_file"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # --- Output formatting (offline) -----------------------------------------------------------
 
 
@@ -1061,7 +1150,10 @@ def test_dotenv_settings_reach_the_emulator(
     assert result.code == 0, result.err
     assert json.loads(result.out)["data"][0]["name"] == "Foo Corp Okta"
 
-    monkeypatch.setenv("WORKOS_API_KEY", WRONG_API_KEY)  # the environment wins over .env
+    # The environment wins over .env; a key from there no longer trusts .env's base URL, so
+    # the URL has to come from the environment too.
+    monkeypatch.setenv("WORKOS_API_KEY", WRONG_API_KEY)
+    monkeypatch.setenv("WORKOS_BASE_URL", emulator_url)
     assert _run(capsys, "connections", "list").code == 1
     flagged = _run(capsys, "--api-key", API_KEY, "connections", "list")  # the flag wins over both
     assert flagged.code == 0

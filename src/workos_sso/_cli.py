@@ -2,7 +2,8 @@
 
 Run as ``workos-sso ...`` or ``python -m workos_sso ...``. Standard library only (argparse), so
 installing the package adds no dependency. Settings come from flags, then the environment, then a
-``.env`` file in the working directory, in that order of precedence.
+``.env`` file in the working directory, in that order of precedence; a base URL from ``.env`` is
+used only together with an API key from the same file.
 
 Exit codes: 0 success, 1 the API or the network failed (or a deletion was cancelled), 2 a usage
 error (bad flags, missing or malformed settings). ``doctor`` exits 1 when any check fails.
@@ -129,6 +130,8 @@ class Settings:
     redirect_uri: Optional[str]
     #: For each setting given, where it came from: a flag, the environment or ``.env``.
     sources: Mapping[str, str]
+    #: One line each about settings that were found but deliberately not used.
+    warnings: tuple[str, ...] = ()
 
 
 def resolve_settings(
@@ -136,8 +139,16 @@ def resolve_settings(
     *,
     environ: Mapping[str, str],
     dotenv: Mapping[str, str],
+    dotenv_path: str = ".env",
 ) -> Settings:
-    """Flags win over environment variables, which win over ``.env``; empty values are unset."""
+    """Flags win over environment variables, which win over ``.env``; empty values are unset.
+
+    A base URL from ``.env`` counts only when the API key comes from that same file. A
+    repository can ship a ``.env``; if its ``WORKOS_BASE_URL`` could combine with the user's own
+    key from the environment or a flag, any command run in a clone would send that key to
+    whatever host the repository named. Such a base URL is ignored, with a warning that names
+    ``dotenv_path``.
+    """
     values: dict[str, Optional[str]] = {}
     sources: dict[str, str] = {}
     for name, variable, flag in _SETTINGS:
@@ -152,12 +163,22 @@ def resolve_settings(
                 values[name] = value.strip()
                 sources[name] = source
                 break
+    warnings: list[str] = []
+    key_from_dotenv = sources.get("api_key") == "WORKOS_API_KEY in .env"
+    if sources.get("base_url") == "WORKOS_BASE_URL in .env" and not key_from_dotenv:
+        values["base_url"] = None
+        del sources["base_url"]
+        warnings.append(
+            f"ignoring WORKOS_BASE_URL in {dotenv_path}: the API key does not come from "
+            f"that file, so it is not sent to a URL the file chose"
+        )
     return Settings(
         api_key=values["api_key"],
         client_id=values["client_id"],
         base_url=values["base_url"] or DEFAULT_BASE_URL,
         redirect_uri=values["redirect_uri"],
         sources=sources,
+        warnings=tuple(warnings),
     )
 
 
@@ -1029,10 +1050,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
     flags = {name: getattr(args, name, None) for name, _, _ in _SETTINGS}
     try:
-        settings = resolve_settings(flags, environ=os.environ, dotenv=read_dotenv(Path.cwd()))
+        settings = resolve_settings(
+            flags,
+            environ=os.environ,
+            dotenv=read_dotenv(Path.cwd()),
+            dotenv_path=str(Path.cwd() / ".env"),
+        )
     except OSError as exc:
         stderr.write(f"{PROG}: error: cannot read .env: {exc}\n")
         return EXIT_USAGE
+    for warning in settings.warnings:
+        stderr.write(f"{PROG}: warning: {warning}\n")
     context = Context(args=args, settings=settings, stdin=stdin, stdout=stdout, stderr=stderr)
     try:
         result: int = args.handler(context)
