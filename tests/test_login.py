@@ -320,6 +320,25 @@ def test_unknown_error_code_keeps_its_string(offline_sso: SSOClient) -> None:
     assert caught.value.state == "s1"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "error=access_denied&error_description=Why?&state=s",
+        "?error=access_denied&error_description=Why?&state=s",
+        "/callback?error=access_denied&error_description=Why?&state=s",
+        f"{REDIRECT_URI}?error=access_denied&error_description=Why?&state=s",
+    ],
+)
+def test_a_question_mark_inside_a_value_does_not_make_a_query_string_a_url(
+    offline_sso: SSOClient, query: str
+) -> None:
+    with pytest.raises(AccessDeniedError) as caught:
+        handle_callback(offline_sso, query, expected_state="s")
+    assert caught.value.error == "access_denied"
+    assert caught.value.error_description == "Why?"
+    assert caught.value.state == "s"
+
+
 def test_error_description_cannot_forge_log_lines(offline_sso: SSOClient) -> None:
     query = {"error": "access_denied", "error_description": "no\nFAKE LOG LINE" + "x" * 1000}
     with pytest.raises(AccessDeniedError) as caught:
@@ -455,6 +474,7 @@ def profile_fixture() -> Profile:
         organization_id="org_1",
         first_name="Jane",
         last_name="Doe",
+        name="Jane Q. Doe",
         role=Role(slug="admin"),
         custom_attributes={"salary": 100},
         raw_attributes={"ssn": "000-00-0000"},
@@ -472,6 +492,7 @@ def test_session_user_keeps_only_the_minimal_fields(profile_fixture: Profile) ->
         "first_name": "Jane",
         "last_name": "Doe",
         "role": "admin",
+        "name": "Jane Q. Doe",
     }
     text = json.dumps(data)
     assert "ssn" not in text
@@ -486,6 +507,15 @@ def test_session_user_without_optional_fields(profile_fixture: Profile) -> None:
     user = SessionUser.from_profile(bare)
     assert user.role is None
     assert SessionUser.from_dict(json.loads(json.dumps(user.to_dict()))) == user
+
+
+def test_session_user_reads_a_record_saved_before_name_was_kept(profile_fixture: Profile) -> None:
+    saved_by_an_earlier_version = SessionUser.from_profile(profile_fixture).to_dict()
+    del saved_by_an_earlier_version["name"]
+    user = SessionUser.from_dict(saved_by_an_earlier_version)
+    assert user.name is None
+    assert user.first_name == "Jane"
+    assert user.role == "admin"
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import unicodedata
@@ -474,6 +475,7 @@ class SignInResult:
 
 
 Query = Union[str, Mapping[str, Any]]
+_URL_WITH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def handle_callback(
@@ -541,13 +543,14 @@ def handle_callback(
 
 def _first_values(query: Query) -> dict[str, str]:
     if isinstance(query, str):
-        text = query.split("#", 1)[0]
-        if "?" in text or "://" in text:
+        text = query.strip().split("#", 1)[0]
+        # A "?" is legal inside a query value ("error_description=Why?"), so its presence does
+        # not make the text a URL; only a scheme or a leading "/" does.
+        if _URL_WITH_SCHEME.match(text) or text.startswith("/"):
             text = urlsplit(text).query
-        return {
-            key: values[0]
-            for key, values in parse_qs(text.lstrip("?"), keep_blank_values=True).items()
-        }
+        elif text.startswith("?"):
+            text = text[1:]
+        return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items()}
     if not isinstance(query, Mapping):
         raise InvalidParameterError("query must be a URL, a query string or a mapping.")
     getlist = getattr(query, "getlist", None)
@@ -593,6 +596,8 @@ class SessionUser:
     first_name: Optional[str] = None
     last_name: Optional[str] = None
     role: Optional[str] = None
+    #: The full name as the identity provider sends it (some send only this, not the parts).
+    name: Optional[str] = None
 
     @classmethod
     def from_profile(cls, profile: Profile) -> SessionUser:
@@ -605,6 +610,7 @@ class SessionUser:
             first_name=profile.first_name,
             last_name=profile.last_name,
             role=profile.role.slug if isinstance(profile.role, Role) else None,
+            name=profile.name,
         )
 
     def to_dict(self) -> dict[str, Optional[str]]:
@@ -617,11 +623,15 @@ class SessionUser:
             "first_name": self.first_name,
             "last_name": self.last_name,
             "role": self.role,
+            "name": self.name,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionUser:
         """Read back a record made by ``to_dict``; unknown keys are ignored.
+
+        An optional field that is absent reads as ``None``, so records saved by an earlier
+        version (before ``name`` was kept) still load.
 
         Raises:
             InvalidParameterError: a required field is missing, or a field is not a string.
