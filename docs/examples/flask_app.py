@@ -11,6 +11,14 @@ Run it against the emulator (``python tests/emulator.py`` prints its URL)::
 
 Routes: ``/`` (sign-in page, or who is signed in), ``/login?organization=...&next=/path``,
 ``POST /login/email``, ``/callback`` (must match ``WORKOS_REDIRECT_URI``) and ``POST /logout``.
+
+Tenancy: ``handle_callback`` refuses a profile from any organization other than the one the
+sign-in was started for. That proves where the sign-in came from, not which of *your* tenants
+the user belongs to: a real app maps ``profile.organization_id`` to its own tenant (refusing an
+organization it has no tenant for) and never grants access on the email address alone. This
+recipe takes the organization from ``/login?organization=`` so the demo can reach any
+organization; a real app decides the organization on the server, for example from the subdomain
+or its own tenant table.
 """
 
 from __future__ import annotations
@@ -109,6 +117,9 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> Flask:
 
     @app.get("/login")
     def login() -> Response:
+        # Demo only: the query string picks the organization. A real app decides it on the server
+        # (from the subdomain, or its own tenant table); the callback then checks the user came
+        # back from that organization.
         chosen = request.args.get("organization") or organization
         if not chosen:
             return back_to_sign_in("Choose an organization, or sign in with your work email.")
@@ -156,6 +167,9 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> Flask:
         except WorkOSError as error:
             app.logger.warning("SSO callback refused: %s", error)
             return back_to_sign_in("Sign-in failed. Please try again.")
+        # The check above proves which organization the sign-in came from. Before granting access,
+        # a real app maps result.profile.organization_id to its own tenant (and refuses one it has
+        # no tenant for); it never grants access on the email address alone.
         session.clear()  # a fresh session for the signed-in user, against session fixation
         session["user"] = SessionUser.from_profile(result.profile).to_dict()
         return redirect(result.return_to)
