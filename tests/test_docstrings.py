@@ -101,16 +101,6 @@ def test_client_methods_say_what_they_raise() -> None:
     assert not silent, "SSOClient methods without a Raises: section: " + ", ".join(silent)
 
 
-@pytest.mark.parametrize("name", sorted(_documented_names()))
-def test_docstring_examples_are_valid_python(name: str) -> None:
-    """Code under ``Example:`` in a docstring at least compiles (the docs pages run theirs)."""
-    doc = _documented_names()[name]
-    for block in _example_blocks(doc):
-        # As a function body, so an example from inside a view may ``return`` or ``await``.
-        wrapped = "async def example():\n" + textwrap.indent(block, "    ")
-        compile(wrapped, f"<docstring example of {name}>", "exec")
-
-
 def _example_blocks(doc: str) -> list[str]:
     """The fenced ```python blocks of a docstring, dedented."""
     blocks: list[str] = []
@@ -126,6 +116,35 @@ def _example_blocks(doc: str) -> list[str]:
             current.append(line)
     assert current is None, "a ```python block in a docstring is never closed"
     return blocks
+
+
+def _names_with_examples() -> list[str]:
+    return sorted(name for name, doc in _documented_names().items() if _example_blocks(doc))
+
+
+def test_the_docstring_examples_exist() -> None:
+    names = _names_with_examples()
+    # A floor, so a change in how examples are written cannot leave the check below with
+    # nothing to compile.
+    assert len(names) >= 5, names
+    assert {"SSOClient", "start_sign_in"} <= set(names)
+    unparsed = sorted(
+        name for name, doc in _documented_names().items() if "Example" in doc and name not in names
+    )
+    assert not unparsed, "docstrings that mention an Example but hold no ```python block: " + (
+        ", ".join(unparsed)
+    )
+
+
+@pytest.mark.parametrize("name", _names_with_examples())
+def test_docstring_examples_are_valid_python(name: str) -> None:
+    """Code under ``Example:`` in a docstring at least compiles (the docs pages run theirs)."""
+    blocks = _example_blocks(_documented_names()[name])
+    assert blocks
+    for block in blocks:
+        # As a function body, so an example from inside a view may ``return`` or ``await``.
+        wrapped = "async def example():\n" + textwrap.indent(block, "    ")
+        compile(wrapped, f"<docstring example of {name}>", "exec")
 
 
 def test_example_blocks_are_found() -> None:
