@@ -425,10 +425,12 @@ def test_every_snippet_is_python_3_9_syntax() -> None:
 
 
 def test_compile_only_snippets_compile() -> None:
-    # One test for all of them: there may be none, and an empty parametrization would skip.
-    for snippet in SNIPPETS:
-        if snippet.mode == "compile-only":
-            compile(snippet.code, snippet.id, "exec")
+    compile_only = [snippet for snippet in SNIPPETS if snippet.mode == "compile-only"]
+    # docs/concurrency.md has one (it starts worker processes); without any, this check would
+    # pass on nothing, so a parsing slip that loses the mode must fail here.
+    assert compile_only, "no <!-- run: compile-only: ... --> snippet found in the docs"
+    for snippet in compile_only:
+        compile(snippet.code, snippet.id, "exec")
 
 
 # --- Pages that must stay complete as the library grows -----------------------------------------
