@@ -347,11 +347,11 @@ def test_logout_url_needs_a_token(client: SSOClient, bad: Any) -> None:
 
 def test_jwks_url_for_the_clients_own_id_and_an_override(client: SSOClient) -> None:
     assert client.get_jwks_url() == f"{BASE_URL}/sso/jwks/{CLIENT_ID}"
-    assert client.get_jwks_url("client_OTHER") == f"{BASE_URL}/sso/jwks/client_OTHER"
+    assert client.get_jwks_url(client_id="client_OTHER") == f"{BASE_URL}/sso/jwks/client_OTHER"
 
 
 def test_jwks_url_quotes_the_client_id_into_one_segment(client: SSOClient) -> None:
-    url = client.get_jwks_url("../token?x=1#y z")
+    url = client.get_jwks_url(client_id="../token?x=1#y z")
     parts = urlsplit(url)
     assert parts.path == "/sso/jwks/..%2Ftoken%3Fx%3D1%23y%20z"
     assert (parts.query, parts.fragment) == ("", "")
@@ -412,7 +412,7 @@ def test_dot_segment_ids_are_refused_before_urllib3_can_resolve_them(
     with pytest.raises(InvalidParameterError, match="connection_id must be an id"):
         loopback_client.delete_connection(dots)
     with pytest.raises(InvalidParameterError, match="client_id must be an id"):
-        loopback_client.get_jwks_url(dots)
+        loopback_client.get_jwks_url(client_id=dots)
     assert server.requests == []
 
 
@@ -509,3 +509,19 @@ def test_list_connections_filters_must_be_strings(
 def test_list_connections_options_are_keyword_only(loopback_client: SSOClient) -> None:
     with pytest.raises(TypeError):
         loopback_client.list_connections("OktaSAML")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["javascript://x/%0aalert(1)", "JavaScript://x", "data://x/text", "file://host/etc/passwd"],
+)
+def test_redirect_uris_that_would_run_code_in_the_browser_are_refused(
+    client: SSOClient, redirect_uri: str
+) -> None:
+    with pytest.raises(InvalidParameterError, match="must not use the"):
+        client.get_authorization_url(redirect_uri=redirect_uri, organization="org_1")
+
+
+def test_a_native_apps_own_scheme_is_accepted(client: SSOClient) -> None:
+    url = client.get_authorization_url(redirect_uri="myapp://sso/callback", organization="org_1")
+    assert ("redirect_uri", "myapp://sso/callback") in parse_qsl(urlsplit(url).query)

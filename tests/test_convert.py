@@ -184,17 +184,18 @@ def test_oauth_tokens_optional_fields() -> None:
 @pytest.mark.parametrize("absent", ["null", "missing"])
 def test_connection_optional_fields(absent: str) -> None:
     payload = connection_fixture()
-    for field in ("organization_id", "status", "options", "domains"):
+    for field in ("name", "organization_id", "status", "options", "domains"):
         if absent == "null":
             payload[field] = None
         else:
             del payload[field]
     connection = structure(payload, Connection, what=WHAT)
-    assert (connection.organization_id, connection.status, connection.options) == (
-        None,
-        None,
-        None,
-    )
+    assert (
+        connection.name,
+        connection.organization_id,
+        connection.status,
+        connection.options,
+    ) == (None, None, None, None)
     assert connection.domains == ()
 
 
@@ -602,3 +603,43 @@ def test_instances_have_no_dict_and_are_hashable() -> None:
     assert hash(connection.domains[0]) == hash(
         ConnectionDomain(id="org_domain_01FIXTUREDOMAIN0001", domain="fixture.example")
     )
+
+
+def test_models_holding_attribute_maps_are_hashable() -> None:
+    # Dicts cannot be hashed, so the maps stay out of the hash while still deciding equality.
+    payload = profile_fixture()
+    payload["raw_attributes"] = {"groups": ["admins"], "nested": {"a": 1}}
+    payload["custom_attributes"] = {"department": "Engineering"}
+    profile = structure(payload, Profile, what=WHAT)
+    assert hash(profile) == hash(structure(payload, Profile, what=WHAT))
+    assert len({profile, structure(payload, Profile, what=WHAT)}) == 1
+    changed = dict(payload, raw_attributes={"groups": []})
+    assert structure(changed, Profile, what=WHAT) != profile
+
+    with_options = dict(connection_fixture(), options={"signing_cert": None})
+    connection = structure(with_options, Connection, what=WHAT)
+    assert hash(connection) == hash(structure(with_options, Connection, what=WHAT))
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"state": 3}, "the field 'state' is wrong"),
+        ({"domains": [{"id": "d", "domain": 5}]}, "the field 'domains[0].domain' is wrong"),
+        ({"created_at": "yesterday"}, "the field 'created_at' is wrong"),
+        ({"options": "on"}, "the field 'options' is wrong"),
+    ],
+)
+def test_a_decode_error_names_the_field_at_fault(change: dict[str, Any], where: str) -> None:
+    with pytest.raises(DecodeError) as caught:
+        structure(dict(connection_fixture(), **change), Connection, what=WHAT)
+    assert where in str(caught.value)
+
+
+def test_a_decode_error_names_the_nested_field_and_the_item_at_fault() -> None:
+    with pytest.raises(DecodeError, match=r"the field 'roles\[1\]\.slug' is wrong"):
+        structure(dict(profile_fixture(), roles=[{"slug": "a"}, {"slug": 1}]), Profile, what=WHAT)
+    page = connection_list_fixture(3)
+    page["data"][2]["updated_at"] = None
+    with pytest.raises(DecodeError, match=r"^Item 2 of .*'updated_at' is wrong"):
+        structure_page(page, Connection, what=WHAT)

@@ -175,14 +175,16 @@ def test_emulator_words_map_to_the_oauth_classes(
     assert str(error).endswith(expected.hint)
 
 
-def test_oauth_code_without_description_on_400_is_a_bad_request(
+def test_oauth_code_without_description_on_400_is_still_an_oauth_error(
     loopback: LoopbackServer,
 ) -> None:
-    # Without error_description it is not an OAuth body; the status decides.
+    # error_description is optional in OAuth 2.0 (RFC 6749, 5.2): an `error` code on a 400 is
+    # enough to make it an OAuth error.
     error = _error_from_token_exchange(loopback, Reply.json(400, {"error": "something_else"}))
 
-    assert type(error) is BadRequestError
-    assert error.code == "something_else"
+    assert type(error) is OAuthError
+    assert error.code == error.error == "something_else"
+    assert error.error_description is None
 
 
 def test_missing_request_id_is_none(loopback: LoopbackServer) -> None:
@@ -324,3 +326,15 @@ def test_every_http_error_class_has_a_hint() -> None:
     for cls in _exported_error_classes():
         if issubclass(cls, APIError) and cls is not APIError:
             assert cls.hint.strip(), f"{cls.__name__} says nothing about what to do next"
+
+
+def test_a_short_code_echoed_by_the_token_exchange_is_hidden(loopback: LoopbackServer) -> None:
+    # However short a code is, a server that echoes it must not get it into the message.
+    short_code = "k7Q2x"
+    body = {"error": "invalid_grant", "error_description": f"Code {short_code} expired"}
+    loopback.script(Reply.json(400, body))
+    with client_for(loopback) as sso, pytest.raises(InvalidGrantError) as caught:
+        sso.get_profile_and_token(short_code)
+
+    assert caught.value.error_description == "Code *** expired"
+    _assert_hidden(caught.value, short_code)

@@ -239,6 +239,46 @@ def test_errors_from_fetch_propagate_unchanged() -> None:
         list(Pager(failing_fetch))
 
 
+def test_iterating_again_after_a_failed_fetch_retries_that_page() -> None:
+    class Outage(WorkOSError):
+        pass
+
+    api = forward_fixture([2, 2, 2])
+    failures = {"cursor_1": 1, "cursor_2": 2}
+
+    def flaky_fetch(before: Optional[str], after: Optional[str]) -> Page[Item]:
+        if after is not None and failures.get(after, 0) > 0:
+            failures[after] -= 1
+            raise Outage(f"fetching after {after} failed")
+        return api.fetch(before, after)
+
+    pager = Pager(flaky_fetch)
+    collected = []
+    outages = 0
+    while True:
+        try:
+            collected.append(next(pager).number)
+        except Outage:
+            outages += 1
+        except StopIteration:
+            break
+    # Every item exactly once, in order, although three fetches failed on the way.
+    assert collected == [0, 1, 2, 3, 4, 5]
+    assert outages == 3
+    assert api.calls == [(None, None), (None, "cursor_1"), (None, "cursor_2")]
+    assert list(pager) == []  # finished for good once the last page was delivered
+
+
+def test_a_pager_stays_failed_after_a_repeated_cursor() -> None:
+    api = FakeList({0: ([1], None, "cursor_1"), 1: ([2], "cursor_0", "cursor_1")})
+    pager = Pager(api.fetch)
+    assert [next(pager).number, next(pager).number] == [1, 2]
+    for _ in range(2):  # asking again does not refetch, nor pretend the list ended
+        with pytest.raises(PaginationError):
+            next(pager)
+    assert len(api.calls) == 2
+
+
 def test_a_long_walk_holds_one_page_at_a_time() -> None:
     page_count, page_size = 200, 50
     api = forward_fixture([page_size] * page_count)
@@ -271,7 +311,9 @@ def test_a_long_walk_holds_one_page_at_a_time() -> None:
         del item
     assert count == page_count * page_size
     assert len(api.calls) == page_count
-    # One page (and its items) at a time, never the 10,000 items walked.
-    assert most_alive == {"pages": 1, "items": page_size}
+    # One page's items at a time (the page object itself need not be kept), never the 10,000
+    # items walked.
+    assert most_alive["items"] == page_size
+    assert most_alive["pages"] <= 1
     gc.collect()
     assert alive == {"pages": 0, "items": 0}

@@ -37,6 +37,7 @@ from tests.payload_fixtures import (
 )
 from workos_sso import (
     NetworkError,
+    NotFoundError,
     RateLimitError,
     RequestTimeoutError,
     ServerError,
@@ -581,3 +582,36 @@ def test_debug_log_never_holds_a_secret(
         profile_and_token_fixture()["access_token"],
     ):
         assert secret not in caplog.text
+
+
+def test_a_retried_delete_that_meets_404_counts_as_done(loopback: LoopbackServer) -> None:
+    # The first attempt reached the server (which deleted the connection) but its answer was
+    # lost to the read timeout; the retry then finds nothing to delete.
+    loopback.script(NeverAnswer(), Reply.json(404, {"message": "Connection not found"}))
+    with client_for(loopback, timeout=(2.0, 0.3), max_retries=1, max_retry_wait=0.01) as sso:
+        assert sso.delete_connection(CONNECTION_ID) is None
+
+    assert [(r.method, r.path) for r in loopback.requests] == [
+        ("DELETE", f"/connections/{CONNECTION_ID}")
+    ] * 2
+
+
+def test_a_first_attempt_404_on_delete_is_still_not_found(loopback: LoopbackServer) -> None:
+    loopback.script(Reply.json(404, {"message": "Connection not found"}))
+    with client_for(loopback, max_retries=2) as sso, pytest.raises(NotFoundError):
+        sso.delete_connection(CONNECTION_ID)
+
+    assert loopback.request_count == 1
+
+
+def test_a_delete_answered_with_a_body_that_is_not_json_succeeds(
+    loopback: LoopbackServer,
+) -> None:
+    # The connection is deleted; an odd body must not turn that into a DecodeError.
+    loopback.script(
+        Reply(status=200, body=b"<html>deleted</html>", headers={"Content-Type": "text/html"})
+    )
+    with client_for(loopback) as sso:
+        assert sso.delete_connection(CONNECTION_ID) is None
+
+    assert loopback.request_count == 1

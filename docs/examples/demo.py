@@ -56,7 +56,8 @@ def main() -> None:
 
         print("7. The first connections:")
         for number, conn in enumerate(sso.list_connections(limit=5), start=1):
-            print(f"   {number}. {conn.name:<24} {conn.connection_type!s:<14} {conn.state!s}")
+            name = conn.name or "(no name)"
+            print(f"   {number}. {name:<24} {conn.connection_type!s:<14} {conn.state!s}")
             if number == 5:
                 break
 

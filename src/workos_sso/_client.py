@@ -37,6 +37,7 @@ __all__ = ["DEFAULT_BASE_URL", "SSOClient"]
 DEFAULT_BASE_URL = "https://api.workos.com"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_SCRIPT_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
 
 
 def _user_agent() -> str:
@@ -97,7 +98,8 @@ class SSOClient:
     ) -> None:
         _check_prefixed("api_key", api_key, "sk_", "WORKOS_API_KEY")
         _check_prefixed("client_id", client_id, "client_", "WORKOS_CLIENT_ID")
-        self.base_url = _check_base_url(base_url)
+        self._base_url = _check_base_url(base_url)
+        timeout = _check_timeout(timeout)
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
             raise ConfigurationError("max_retries must be a whole number, 0 or more.")
         if (
@@ -106,9 +108,9 @@ class SSOClient:
             or not max_retry_wait >= 0  # also refuses NaN, which compares false to everything
         ):
             raise ConfigurationError("max_retry_wait must be a number of seconds, 0 or more.")
-        self.client_id = client_id
+        self._client_id = client_id
         self._transport = Transport(
-            base_url=self.base_url,
+            base_url=self._base_url,
             api_key=api_key,
             user_agent=_user_agent(),
             timeout=timeout,
@@ -117,6 +119,16 @@ class SSOClient:
             session=session,
         )
         self._api_key = api_key
+
+    @property
+    def base_url(self) -> str:
+        """The API's root URL, without a trailing slash (read-only)."""
+        return self._base_url
+
+    @property
+    def client_id(self) -> str:
+        """The client id sent with authorization URLs and token exchanges (read-only)."""
+        return self._client_id
 
     @classmethod
     def from_env(cls, *, environ: Optional[Mapping[str, str]] = None, **options: Any) -> SSOClient:
@@ -238,6 +250,11 @@ class SSOClient:
         if redirect_parts is None or not redirect_parts.scheme or not redirect_parts.netloc:
             raise InvalidParameterError(
                 "redirect_uri must be an absolute URL such as https://app.example.com/callback."
+            )
+        if redirect_parts.scheme.lower() in _SCRIPT_SCHEMES:
+            # Native apps may use their own schemes, but these would run code in the browser.
+            raise InvalidParameterError(
+                f"redirect_uri must not use the {redirect_parts.scheme}: scheme."
             )
         if prompt is not None and prompt != "login":
             raise InvalidParameterError('prompt accepts only "login".')
@@ -420,9 +437,13 @@ class SSOClient:
 
         Raises:
             NotFoundError: no connection has this id (for example, it was already deleted).
+                Not raised when the 404 answers a retry of this same request, since the
+                attempt before it will then have deleted the connection.
         """
         path = f"/connections/{_path_segment('connection_id', connection_id)}"
-        self._transport.request("DELETE", path)
+        # A retried DELETE whose first attempt did the work meets a 404: the connection is
+        # gone either way, which is what the caller asked for.
+        self._transport.request("DELETE", path, decode=False, gone_after_retry_ok=True)
 
     # --- Sign-out --------------------------------------------------------------------------
 
@@ -454,7 +475,7 @@ class SSOClient:
         token = _required_text("logout_token", logout_token)
         return f"{self.base_url}/sso/logout?{urlencode({'token': token}, quote_via=quote)}"
 
-    def get_jwks_url(self, client_id: Optional[str] = None) -> str:
+    def get_jwks_url(self, *, client_id: Optional[str] = None) -> str:
         """The URL of the JSON Web Key Set that verifies this client's access tokens.
 
         Args:
@@ -498,6 +519,24 @@ def _check_prefixed(argument: str, value: object, prefix: str, variable: str) ->
         raise ConfigurationError(
             f"{argument} must start with {prefix!r} and have no spaces: check {variable}."
         )
+
+
+def _check_timeout(timeout: object) -> Timeout:
+    def seconds(value: object) -> bool:
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and 0 < value < float("inf")  # also refuses NaN
+        )
+
+    if seconds(timeout):
+        return float(timeout)  # type: ignore[arg-type]
+    if isinstance(timeout, tuple) and len(timeout) == 2 and all(map(seconds, timeout)):
+        return (float(timeout[0]), float(timeout[1]))
+    # None would mean "wait for ever", which no sign-in request should do.
+    raise ConfigurationError(
+        "timeout must be a positive number of seconds, or a (connect, read) pair of them."
+    )
 
 
 def _check_base_url(base_url: object) -> str:

@@ -355,7 +355,7 @@ def structure(data: object, model: type[T], *, what: str) -> T:
     except Exception as exc:
         raise DecodeError(
             f"The response to {what} does not have the shape of a {model.__name__}: "
-            f"{_describe(exc)}"
+            f"{_describe(exc, data, model)}"
         ) from exc
 
 
@@ -376,17 +376,55 @@ def structure_page(data: object, item_model: type[T], *, what: str) -> Page[T]:
     try:
         structured = tuple([structure_item(item, item_model) for item in items])
     except Exception as exc:
+        # Which item, found again only now: the loop above stays as fast as it can be.
+        index = next(
+            (number for number, item in enumerate(items) if not _structures(item, item_model)), 0
+        )
+        problem = _describe(exc, items[index], item_model)
         raise DecodeError(
-            f"An item in the response to {what} does not have the shape of a "
-            f"{item_model.__name__}: {_describe(exc)}"
+            f"Item {index} of the response to {what} does not have the shape of a "
+            f"{item_model.__name__}: {problem}"
         ) from exc
     return Page(data=structured, before=before, after=after)
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, data: object, model: Any) -> str:
+    """Say what is wrong, naming the field (``domains[0].id``) where it can be found."""
     if isinstance(exc, KeyError):
         return f"the field {exc.args[0]!r} is missing"
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+    where = _find_bad_field(data, model)
+    return f"the field {where!r} is wrong ({problem})" if where else problem
+
+
+def _structures(value: object, type_: Any) -> bool:
+    try:
+        converter.get_structure_hook(type_)(value, type_)
+    except Exception:
+        return False
+    return True
+
+
+def _find_bad_field(data: object, model: Any) -> Optional[str]:
+    # Only runs once structuring has failed, so it may take the slow way: field by field.
+    if not (isinstance(model, type) and attrs.has(model) and isinstance(data, dict)):
+        return None
+    for field in attrs.fields(attrs.resolve_types(model)):
+        if field.name not in data or _structures(data[field.name], field.type):
+            continue
+        value = data[field.name]
+        field_type = field.type
+        if _is_optional(field_type):
+            (field_type,) = [arg for arg in field_type.__args__ if arg is not type(None)]
+        inner = _find_bad_field(value, field_type)
+        if inner is None and _is_homogeneous_tuple(field_type) and isinstance(value, list):
+            item_type = field_type.__args__[0]
+            for number, item in enumerate(value):
+                if not _structures(item, item_type):
+                    deeper = _find_bad_field(item, item_type)
+                    return f"{field.name}[{number}]" + (f".{deeper}" if deeper else "")
+        return f"{field.name}.{inner}" if inner else field.name
+    return None
 
 
 def unstructure(model: object) -> dict[str, Any]:

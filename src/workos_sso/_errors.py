@@ -105,7 +105,10 @@ class RequestTimeoutError(NetworkError):
 class DecodeError(WorkOSError):
     """A response body was not the JSON the API promises (not JSON, wrong shape, too large)."""
 
-    hint = "The server answered with something other than the WorkOS API's JSON; check base_url."
+    hint = (
+        "Check that base_url points at the WorkOS API; if it does, WorkOS sent something this "
+        "version cannot read: report it, with the message above."
+    )
 
 
 class PaginationError(WorkOSError):

@@ -190,8 +190,9 @@ class Profile:
     role: Optional[Role] = None
     roles: Optional[tuple[Role, ...]] = None
     groups: Optional[tuple[str, ...]] = None
-    custom_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
-    raw_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    # Mappings stay out of the hash (a dict cannot be hashed); they still count for equality.
+    custom_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
+    raw_attributes: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
     object: str = "profile"
 
 
@@ -255,7 +256,7 @@ class Connection:
 
     Attributes:
         id: the connection's id (``conn_...``).
-        name: a human-readable name, usually the organization's.
+        name: a human-readable name, usually the organization's (``None`` if not sent).
         connection_type: the provider and protocol; a plain ``str`` if this version does not
             know it.
         state: ``active`` connections can sign users in; a plain ``str`` if unknown.
@@ -269,16 +270,16 @@ class Connection:
     """
 
     id: str
-    name: str
     connection_type: Union[ConnectionType, str]
     state: Union[ConnectionState, str]
     created_at: datetime
     updated_at: datetime
+    name: Optional[str] = None
     organization_id: Optional[str] = None
     domains: tuple[ConnectionDomain, ...] = ()
     #: Deprecated by WorkOS in favour of ``state``; ``linked`` or ``unlinked`` when present.
     status: Optional[str] = None
-    options: Optional[Mapping[str, Any]] = None
+    options: Optional[Mapping[str, Any]] = attrs.field(default=None, hash=False)
     object: str = "connection"
 
 

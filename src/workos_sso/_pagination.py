@@ -19,11 +19,15 @@ FetchPage = Callable[[Optional[str], Optional[str]], Page[T]]
 class Pager(Iterator[T], Generic[T]):
     """Iterate over every item of a list, fetching each page only when it is reached.
 
-    Nothing is requested until iteration starts, and only one page is held at a time, so a walk
-    over a hundred thousand connections uses the memory of one page. Like a generator it is
-    consumed as it goes; ``pages()`` starts a walk of its own from the cursor the list was
-    opened with. A walk that started with ``before=`` goes backwards, following ``before``
-    cursors; any other follows ``after``.
+    Nothing is requested until iteration starts, and only one page of items is held at a time
+    (plus each page's cursor, a few dozen bytes, to recognise a looping server), so a walk over
+    a hundred thousand connections uses the memory of one page. Like a generator it is consumed
+    as it goes; ``pages()`` starts a walk of its own from the cursor the list was opened with.
+    A walk that started with ``before=`` goes backwards, following ``before`` cursors; any other
+    follows ``after``.
+
+    When fetching a page fails (a ``NetworkError``, say), the error propagates and the pager
+    stays where it was: iterating it again retries that page, so no item is skipped or repeated.
 
     Raises:
         PaginationError: the server returned a cursor it had already returned in this walk,
@@ -39,7 +43,7 @@ class Pager(Iterator[T], Generic[T]):
         ```
     """
 
-    __slots__ = ("_after", "_before", "_fetch", "_items")
+    __slots__ = ("_after", "_before", "_fetch", "_items", "_walk")
 
     def __init__(
         self, fetch: FetchPage[T], *, before: Optional[str] = None, after: Optional[str] = None
@@ -47,15 +51,23 @@ class Pager(Iterator[T], Generic[T]):
         self._fetch = fetch
         self._before = before
         self._after = after
-        self._items: Optional[Iterator[T]] = None
+        self._walk: Optional[_Walk[T]] = None
+        self._items: Iterator[T] = iter(())
 
     def __iter__(self) -> Pager[T]:
         return self
 
     def __next__(self) -> T:
-        if self._items is None:
-            self._items = (item for page in self.pages() for item in page.data)
-        return next(self._items)
+        while True:
+            for item in self._items:
+                return item
+            if self._walk is None:
+                self._walk = _Walk(self._fetch, before=self._before, after=self._after)
+            # A failed fetch raises here and leaves the walk where it was, ready to retry.
+            page = self._walk.next_page()
+            if page is None:
+                raise StopIteration
+            self._items = iter(page.data)
 
     def __repr__(self) -> str:
         return f"<Pager before={self._before!r} after={self._after!r}>"
@@ -68,24 +80,51 @@ class Pager(Iterator[T], Generic[T]):
         Raises:
             PaginationError: the server repeated a cursor.
         """
-        backwards = self._before is not None and self._after is None
-        before, after = self._before, self._after
-        # The opening cursor counts as seen: a server that leads back to it is looping too.
-        opening = before if backwards else after
-        seen: set[str] = set() if opening is None else {opening}
+        walk = _Walk(self._fetch, before=self._before, after=self._after)
         while True:
-            page = self._fetch(before, after)
-            yield page
-            cursor = page.before if backwards else page.after
-            if cursor is None:
+            page = walk.next_page()
+            if page is None:
                 return
-            if cursor in seen or cursor == (before if backwards else after):
-                raise PaginationError(
-                    f"The server returned the page cursor {cursor!r} a second time; "
-                    "stopping instead of fetching the same pages forever."
-                )
-            seen.add(cursor)
-            if backwards:
-                before, after = cursor, None
+            yield page
+
+
+class _Walk(Generic[T]):
+    """The position of one walk through a list: which cursor to send next, and those seen."""
+
+    __slots__ = ("_after", "_backwards", "_before", "_done", "_fetch", "_looping", "_seen")
+
+    def __init__(self, fetch: FetchPage[T], *, before: Optional[str], after: Optional[str]) -> None:
+        self._fetch = fetch
+        self._backwards = before is not None and after is None
+        self._before = before
+        self._after = after
+        self._done = False
+        self._looping: Optional[PaginationError] = None
+        # The opening cursor counts as seen: a server that leads back to it is looping too.
+        opening = before if self._backwards else after
+        self._seen: set[str] = set() if opening is None else {opening}
+
+    def next_page(self) -> Optional[Page[T]]:
+        """Fetch the next page, or return ``None`` once the last page has been returned."""
+        if self._looping is not None:
+            raise self._looping
+        if self._done:
+            return None
+        page = self._fetch(self._before, self._after)
+        cursor = page.before if self._backwards else page.after
+        if cursor is None:
+            self._done = True
+        elif cursor in self._seen:
+            # The page itself is new; only the way on is not. Its items are delivered, and
+            # the walk fails when asked for the page its cursor points to.
+            self._looping = PaginationError(
+                f"The server returned the page cursor {cursor!r} a second time; "
+                "stopping instead of fetching the same pages forever."
+            )
+        else:
+            self._seen.add(cursor)
+            if self._backwards:
+                self._before, self._after = cursor, None
             else:
-                before, after = None, cursor
+                self._before, self._after = None, cursor
+        return page

@@ -229,11 +229,16 @@ class Transport:
         json_body: Optional[Mapping[str, Any]] = None,
         bearer: Optional[str] = None,
         secrets: Iterable[str] = (),
+        decode: bool = True,
+        gone_after_retry_ok: bool = False,
     ) -> Any:
         """Send a request and return its decoded JSON body (``None`` when the body is empty).
 
         ``bearer`` replaces the API key in the Authorization header (``GET /sso/profile`` takes
-        the user's access token). ``secrets`` are removed from every error message.
+        the user's access token). ``secrets`` are removed from every error message. With
+        ``decode`` off, a successful answer's body is ignored (a DELETE has nothing to say).
+        With ``gone_after_retry_ok``, a 404 that answers a retry counts as success: the attempt
+        before it may have done the work (a DELETE whose answer was lost).
         """
         headers = self._headers
         if bearer is not None or json_body is not None:
@@ -259,6 +264,9 @@ class Transport:
                     timeout=self._timeout,
                     allow_redirects=False,
                     stream=True,
+                    # An explicit auth keeps requests from applying ~/.netrc or session.auth,
+                    # either of which would replace the API key in the Authorization header.
+                    auth=_keep_headers,
                 )
             try:
                 body = _read_body(response)
@@ -273,18 +281,19 @@ class Transport:
         status = response.status_code
         request_id = response.headers.get("X-Request-ID")
         if logger.isEnabledFor(logging.DEBUG):
-            history = getattr(getattr(response.raw, "retries", None), "history", ())
             logger.debug(
                 "%s %s -> %d in %.1f ms (attempt %d, request id %s)",
                 method,
                 path,
                 status,
                 _ms_since(started),
-                len(history) + 1,
+                _attempts(response),
                 request_id,
             )
         if 200 <= status < 300:
-            return _decode_json(body, method, path) if body else None
+            return _decode_json(body, method, path) if body and decode else None
+        if status == 404 and gone_after_retry_ok and _attempts(response) > 1:
+            return None
         raise _api_error(response, body, request_id, hidden, self._retry)
 
     def _send_direct(
@@ -310,6 +319,15 @@ class Transport:
             cert=self._session.cert,
             proxies=self._session.proxies,
         )
+
+
+def _attempts(response: requests.Response) -> int:
+    """How many times urllib3 sent the request that got this response."""
+    return len(getattr(getattr(response.raw, "retries", None), "history", ())) + 1
+
+
+def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 def _ms_since(started: float) -> float:
@@ -351,9 +369,9 @@ def _decode_json(body: bytes, method: str, path: str) -> Any:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        # Real keys, tokens and codes are long; a short one would garble every message.
-        if len(secret) >= 8:
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
             text = text.replace(secret, "***")
     return text
 
@@ -426,7 +444,7 @@ def _api_error(
     common: dict[str, Any] = {"status_code": status, "code": code, "request_id": request_id}
 
     oauth_class = _OAUTH_ERRORS.get(code or "")
-    if oauth_class is None and status == 400 and oauth_error and description is not None:
+    if oauth_class is None and status == 400 and oauth_error:
         oauth_class = OAuthError
     if oauth_class is not None:
         return oauth_class(message, error_description=description, **common)

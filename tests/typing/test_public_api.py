@@ -114,7 +114,7 @@ def active_connection_names(sso: SSOClient, domain: str) -> list[str]:
         created: datetime = connection.created_at
         domains: tuple[ConnectionDomain, ...] = connection.domains
         if state == ConnectionState.active and created.tzinfo is not None and domains:
-            names.append(connection.name)
+            names.append(connection.name or connection.id)
     return names
 
 
