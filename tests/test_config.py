@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.loopback import LoopbackServer, Reply
+from tests.loopback import LoopbackServer, NeverAnswer, Reply
 from tests.payload_fixtures import connection_fixture
-from workos_sso import ConfigurationError, SSOClient, WorkOSError
+from workos_sso import (
+    ConfigurationError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    SSOClient,
+    WorkOSError,
+)
 
 API_KEY = "sk_test_config_tests_secret_value"
 CLIENT_ID = "client_01CONFIGTESTS"
@@ -36,8 +44,13 @@ def test_valid_arguments_make_a_client_with_the_default_base_url() -> None:
 
 
 @pytest.mark.parametrize("key", ["sk_test_abc", "sk_live_abc", "sk_anything"])
-def test_keys_starting_sk_are_accepted(key: str) -> None:
-    make(api_key=key).close()
+def test_keys_starting_sk_are_accepted_and_sent_as_given(
+    key: str, loopback: LoopbackServer
+) -> None:
+    loopback.always(Reply.json(200, connection_fixture()))
+    with make(api_key=key, base_url=loopback.url, max_retries=0) as client:
+        client.get_connection("conn_1")
+    assert [request.headers["authorization"] for request in loopback.requests] == [f"Bearer {key}"]
 
 
 @pytest.mark.parametrize(
@@ -154,8 +167,17 @@ def test_base_url_must_be_a_string() -> None:
 
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3, 10])
-def test_max_retries_whole_numbers_are_accepted(max_retries: int) -> None:
-    make(max_retries=max_retries).close()
+def test_max_retries_is_how_many_times_a_failed_request_is_repeated(
+    max_retries: int, loopback: LoopbackServer
+) -> None:
+    loopback.always(Reply.json(503, {"message": "busy"}))
+    # max_retry_wait=0 caps the backoff at nothing, so ten retries take no time.
+    with (
+        make(base_url=loopback.url, max_retries=max_retries, max_retry_wait=0) as client,
+        pytest.raises(ServerError),
+    ):
+        client.get_connection("conn_1")
+    assert loopback.request_count == 1 + max_retries
 
 
 @pytest.mark.parametrize("max_retries", [-1, 1.5, "3", None, True, False])
@@ -165,8 +187,24 @@ def test_max_retries_must_be_a_whole_number_zero_or_more(max_retries: Any) -> No
 
 
 @pytest.mark.parametrize("max_retry_wait", [0, 0.5, 10, 60.0])
-def test_max_retry_wait_accepts_non_negative_numbers(max_retry_wait: float) -> None:
-    make(max_retry_wait=max_retry_wait).close()
+def test_max_retry_wait_is_the_longest_retry_after_the_client_waits_for(
+    max_retry_wait: float, loopback: LoopbackServer
+) -> None:
+    longer = str(int(max_retry_wait) + 1)  # whole seconds, just over the limit
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "0"}),
+        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": longer}),
+    )
+    with make(base_url=loopback.url, max_retries=3, max_retry_wait=max_retry_wait) as client:
+        assert client._transport._retry.max_retry_wait == max_retry_wait
+        started = time.monotonic()
+        with pytest.raises(RateLimitError) as caught:
+            client.get_connection("conn_1")
+    # "Retry-After: 0" is within any limit, so it was retried; the longer one was not waited
+    # for: the error came at once, with the server's wait for the caller to honour.
+    assert loopback.request_count == 2
+    assert caught.value.retry_after == float(longer)
+    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize("max_retry_wait", [-0.1, -5, "10", None, True, float("nan")])
@@ -241,10 +279,18 @@ def test_from_env_malformed_variable_is_named(variable: str, value: str) -> None
     assert variable in str(caught.value)
 
 
-def test_from_env_passes_options_on() -> None:
+def test_from_env_passes_options_on(loopback: LoopbackServer) -> None:
     with pytest.raises(ConfigurationError, match="max_retries"):
         SSOClient.from_env(environ=env_fixture(), max_retries=-1)
-    SSOClient.from_env(environ=env_fixture(), max_retries=0, timeout=2.0).close()
+    loopback.always(NeverAnswer())
+    environ = env_fixture(WORKOS_BASE_URL=loopback.url)
+    with SSOClient.from_env(environ=environ, max_retries=0, timeout=0.3) as client:
+        assert client._transport._timeout == 0.3
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError):
+            client.get_connection("conn_1")
+    assert 0.25 < time.monotonic() - started < 2.0  # the 0.3 s timeout, not the default
+    assert loopback.request_count == 1  # and max_retries=0: no second attempt
 
 
 def test_from_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
