@@ -21,7 +21,8 @@ import workos_sso
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 #: Client methods that cannot fail need no ``Raises:`` section.
-_METHODS_THAT_CANNOT_RAISE = frozenset({"close"})
+# close() and the read-only properties only return what the client already holds.
+_METHODS_THAT_CANNOT_RAISE = frozenset({"close", "base_url", "client_id"})
 
 
 @cache
