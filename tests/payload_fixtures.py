@@ -79,11 +79,13 @@ def connection_fixture(connection_id: str = "conn_01FIXTURECONNECTION000001") ->
 
 
 def connection_list_fixture(
-    count: int = 2, *, before: Any = None, after: Any = "conn_01FIXTURECURSOR"
+    count: int = 2, *, before: Any = None, after: Any = "conn_01FIXTURECURSOR", first: int = 0
 ) -> dict[str, Any]:
+    """A page of ``count`` connections numbered from ``first``, so pages can differ by id."""
+    numbers = range(first, first + count)
     return {
         "object": "list",
-        "data": [connection_fixture(f"conn_01FIXTURE{number:05d}") for number in range(count)],
+        "data": [connection_fixture(f"conn_01FIXTURE{number:05d}") for number in numbers],
         "list_metadata": {"before": before, "after": after},
     }
 

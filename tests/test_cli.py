@@ -12,24 +12,23 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from tests import admin, emulator
+from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
+from tests.payload_fixtures import connection_list_fixture
 from workos_sso._cli import (
     FAIL,
     PASS,
@@ -124,11 +123,9 @@ def _doctor_statuses(output: str) -> dict[str, str]:
     return statuses
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+def _connection_flags(base_url: str) -> list[str]:
+    """The flags that point a command at ``base_url`` with the emulator's key and client id."""
+    return ["--api-key", API_KEY, "--client-id", CLIENT_ID, "--base-url", base_url]
 
 
 def _settings(
@@ -270,62 +267,39 @@ def test_dotenv_base_url_is_used_with_the_api_key_from_the_same_file() -> None:
     assert from_environment.warnings == ()
 
 
-def _serve_requests(seen: list[str]) -> ThreadingHTTPServer:
-    """A loopback server that records each request's Authorization header and answers 401."""
-
-    class Recorder(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization", ""))
-            body = b'{"message": "Unauthorized"}'
-            self.send_response(401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def test_a_cloned_dotenv_cannot_send_the_environments_key_to_its_own_host(
-    capsys: pytest.CaptureFixture[str], isolated: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    loopback: LoopbackServer,
 ) -> None:
-    seen: list[str] = []
-    server = _serve_requests(seen)
-    try:
-        planted_url = f"http://127.0.0.1:{server.server_address[1]}"
-        (isolated / ".env").write_text(f"WORKOS_BASE_URL={planted_url}\n")
-        monkeypatch.setenv("WORKOS_API_KEY", "sk_test_users_own_key")
-        monkeypatch.setenv("WORKOS_CLIENT_ID", CLIENT_ID)
-        # authorize-url builds its URL from the base URL and sends nothing, so the host it
-        # names shows which base URL won without any request leaving the machine.
-        result = _run(
-            capsys, "authorize-url", "--organization", "org_1", "--redirect-uri", REDIRECT_URI
-        )
-        assert result.code == 0, result.err
-        assert urlsplit(result.out.strip()).netloc == "api.workos.com"
-        assert seen == []
-        warning_lines = [line for line in result.err.splitlines() if "warning" in line]
-        assert warning_lines == [
-            f"workos-sso: warning: ignoring WORKOS_BASE_URL in {isolated / '.env'}: the API key "
-            "does not come from that file, so it is not sent to a URL the file chose"
-        ]
+    loopback.always(Reply.json(401, {"message": "Unauthorized"}))
+    (isolated / ".env").write_text(f"WORKOS_BASE_URL={loopback.url}\n")
+    monkeypatch.setenv("WORKOS_API_KEY", "sk_test_users_own_key")
+    monkeypatch.setenv("WORKOS_CLIENT_ID", CLIENT_ID)
+    # authorize-url builds its URL from the base URL and sends nothing, so the host it
+    # names shows which base URL won without any request leaving the machine.
+    result = _run(
+        capsys, "authorize-url", "--organization", "org_1", "--redirect-uri", REDIRECT_URI
+    )
+    assert result.code == 0, result.err
+    assert urlsplit(result.out.strip()).netloc == "api.workos.com"
+    assert loopback.requests == []
+    warning_lines = [line for line in result.err.splitlines() if "warning" in line]
+    assert warning_lines == [
+        f"workos-sso: warning: ignoring WORKOS_BASE_URL in {isolated / '.env'}: the API key "
+        "does not come from that file, so it is not sent to a URL the file chose"
+    ]
 
-        (isolated / ".env").write_text(
-            f"WORKOS_API_KEY=sk_test_from_the_file\nWORKOS_BASE_URL={planted_url}\n"
-        )
-        monkeypatch.delenv("WORKOS_API_KEY")
-        same_file = _run(capsys, "connections", "list")
-        assert same_file.code == 1  # the recorder answers 401
-        assert "warning" not in same_file.err
-        assert seen == ["Bearer sk_test_from_the_file"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    (isolated / ".env").write_text(
+        f"WORKOS_API_KEY=sk_test_from_the_file\nWORKOS_BASE_URL={loopback.url}\n"
+    )
+    monkeypatch.delenv("WORKOS_API_KEY")
+    same_file = _run(capsys, "connections", "list")
+    assert same_file.code == 1  # the server answers 401
+    assert "warning" not in same_file.err
+    authorizations = [request.headers.get("authorization") for request in loopback.requests]
+    assert authorizations == ["Bearer sk_test_from_the_file"]
 
 
 # --- Output formatting (offline) -----------------------------------------------------------
@@ -526,12 +500,7 @@ def test_delete_refuses_without_yes_when_stdin_is_not_a_terminal(
     monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
     result = _run(
         capsys,
-        "--api-key",
-        API_KEY,
-        "--client-id",
-        CLIENT_ID,
-        "--base-url",
-        f"http://127.0.0.1:{_closed_port()}",
+        *_connection_flags(f"http://127.0.0.1:{closed_port()}"),
         "connections",
         "delete",
         "conn_1",
@@ -637,104 +606,57 @@ def test_clock_skew_check_thresholds() -> None:
     assert "120 s ahead of" in ahead.detail
 
 
-def connection_fixture(number: int) -> dict[str, object]:
-    """A hand-made connection in the API's JSON shape, for the loopback server to serve."""
-    return {
-        "object": "connection",
-        "id": f"conn_fixture_{number:03d}",
-        "name": f"Fixture {number}",
-        "connection_type": "GenericSAML",
-        "state": "active",
-        "organization_id": "org_fixture",
-        "domains": [],
-        "created_at": "2026-01-02T03:04:05.000Z",
-        "updated_at": "2026-01-02T03:04:05.000Z",
-    }
+def _connection_pages(pages: int) -> Callable[[RecordedRequest], Reply]:
+    """Answers for ``GET /connections``: ``pages`` pages of two connections, linked by cursors."""
+
+    def page_for(request: RecordedRequest) -> Reply:
+        after = dict(request.query).get("after", "page_0")
+        number = int(after.split("_")[1]) + 1
+        cursor = f"page_{number}" if number < pages else None
+        page = connection_list_fixture(2, before=None, after=cursor, first=(number - 1) * 2)
+        return Reply.json(200, page)
+
+    return page_for
 
 
-class _LoopbackServer:
-    """A loopback HTTP server that records each request's path and answers a list.
-
-    The list is empty, or with ``pages`` that many pages of two fixture connections each, linked
-    by ``after`` cursors. ``clock_offset`` moves its Date header that many seconds off.
-    """
-
-    def __init__(self, *, clock_offset: float = 0.0, pages: int = 0) -> None:
-        requested: list[str] = []
-        self.requested = requested
-
-        def page_body(path: str) -> bytes:
-            after = parse_qs(urlsplit(path).query).get("after", ["page_0"])[0]
-            number = int(after.split("_")[1]) + 1
-            if number > pages:
-                return b'{"object": "list", "data": [], "list_metadata": {}}'
-            data = [connection_fixture(number * 10 + item) for item in (1, 2)]
-            cursor = f"page_{number}" if number < pages else None
-            page = {"object": "list", "data": data, "list_metadata": {"after": cursor}}
-            return json.dumps(page).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def date_time_string(self, timestamp: Optional[float] = None) -> str:
-                return formatdate(time.time() + clock_offset, usegmt=True)
-
-            def do_GET(self) -> None:
-                requested.append(self.path)
-                body = page_body(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _LoopbackServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+def _dated(offset_seconds: float) -> Callable[[RecordedRequest], Reply]:
+    """Answers whose Date header is the time they are sent, moved ``offset_seconds`` off."""
+    return lambda request: Reply(
+        headers={"Date": formatdate(time.time() + offset_seconds, usegmt=True)}
+    )
 
 
-def test_list_flags_become_query_parameters(capsys: pytest.CaptureFixture[str]) -> None:
-    with _LoopbackServer() as server:
-        result = _run(
-            capsys,
-            "--api-key",
-            API_KEY,
-            "--client-id",
-            CLIENT_ID,
-            "--base-url",
-            server.url,
-            "connections",
-            "list",
-            "--domain",
-            "foo-corp.com",
-            "--organization-id",
-            "org_1",
-            "--type",
-            "OktaSAML",
-            "--search",
-            "Okta prod",
-            "--limit",
-            "5",
-            "--order",
-            "asc",
-            "--after",
-            "conn_9",
-        )
+def test_list_flags_become_query_parameters(
+    capsys: pytest.CaptureFixture[str], loopback: LoopbackServer
+) -> None:
+    loopback.always(
+        Route({"/connections": Reply.json(200, connection_list_fixture(0, after=None))})
+    )
+    result = _run(
+        capsys,
+        *_connection_flags(loopback.url),
+        "connections",
+        "list",
+        "--domain",
+        "foo-corp.com",
+        "--organization-id",
+        "org_1",
+        "--type",
+        "OktaSAML",
+        "--search",
+        "Okta prod",
+        "--limit",
+        "5",
+        "--order",
+        "asc",
+        "--after",
+        "conn_9",
+    )
     assert result.code == 0, result.err
     assert result.lines == ["ID  NAME  TYPE  STATE  ORGANIZATION  DOMAINS  CREATED"]
-    [path] = server.requested
-    assert urlsplit(path).path == "/connections"
-    assert parse_qs(urlsplit(path).query) == {
+    [request] = loopback.requests
+    assert request.url_path == "/connections"
+    assert parse_qs(urlsplit(request.path).query) == {
         "domain": ["foo-corp.com"],
         "organization_id": ["org_1"],
         "connection_type": ["OktaSAML"],
@@ -748,63 +670,51 @@ def test_list_flags_become_query_parameters(capsys: pytest.CaptureFixture[str]) 
 class _RequestCountingOutput(io.StringIO):
     """Standard output that notes, at each write, how many requests the server has seen."""
 
-    def __init__(self, server: _LoopbackServer) -> None:
+    def __init__(self, server: LoopbackServer) -> None:
         super().__init__()
         self.server = server
         self.requests_at_write: list[int] = []
 
     def write(self, text: str) -> int:
-        self.requests_at_write.append(len(self.server.requested))
+        self.requests_at_write.append(self.server.request_count)
         return super().write(text)
 
 
 @pytest.mark.parametrize("output", [[], ["--json"]], ids=["table", "json-lines"])
 def test_list_all_prints_each_page_before_fetching_the_next(
-    monkeypatch: pytest.MonkeyPatch, output: list[str]
+    monkeypatch: pytest.MonkeyPatch, loopback: LoopbackServer, output: list[str]
 ) -> None:
-    with _LoopbackServer(pages=3) as server:
-        stdout = _RequestCountingOutput(server)
-        monkeypatch.setattr(sys, "stdout", stdout)
-        code = main(
-            [
-                "--api-key",
-                API_KEY,
-                "--client-id",
-                CLIENT_ID,
-                "--base-url",
-                server.url,
-                "connections",
-                "list",
-                "--all",
-                *output,
-            ]
-        )
+    loopback.always(Route({"/connections": _connection_pages(3)}))
+    stdout = _RequestCountingOutput(loopback)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = main([*_connection_flags(loopback.url), "connections", "list", "--all", *output])
     assert code == 0
-    assert len(server.requested) == 3
+    assert loopback.request_count == 3
     lines = stdout.getvalue().splitlines()
     ids = (
         [line.split()[0] for line in lines[1:]]
         if not output
         else [json.loads(line)["id"] for line in lines]
     )
-    assert ids == [f"conn_fixture_{n:03d}" for n in (11, 12, 21, 22, 31, 32)]
+    assert ids == [f"conn_01FIXTURE{n:05d}" for n in range(6)]
     # The first page's rows were written while only one request had been made, and so on.
     assert stdout.requests_at_write[0] == 1
     assert sorted(stdout.requests_at_write) == stdout.requests_at_write
     assert set(stdout.requests_at_write) == {1, 2, 3}
 
 
-def test_doctor_clock_check_reads_the_date_header_of_a_real_server() -> None:
-    with _LoopbackServer(clock_offset=-600) as server:
-        check = check_clock(server.url)
+def test_doctor_clock_check_reads_the_date_header_of_a_real_server(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.script(Route({"/health": _dated(-600)}), Route({"/health": _dated(0)}))
+    check = check_clock(loopback.url)
     assert check.status == WARN
     # The Date header has whole seconds, so the measured skew is within a second of 600.
     measured = re.search(r"(\d+) s ahead of the server", check.detail)
     assert measured is not None, check.detail
     assert 599 <= int(measured[1]) <= 601
-    assert server.requested == ["/health"]
-    with _LoopbackServer() as server:
-        assert check_clock(server.url).status == PASS
+    assert [request.path for request in loopback.requests] == ["/health"]
+    assert check_clock(loopback.url).status == PASS
 
 
 def test_doctor_without_settings_fails_before_any_request(
@@ -1065,7 +975,7 @@ def test_api_errors_exit_1_with_the_typed_message_and_hint(
     assert WRONG_API_KEY not in result.err
 
     unreachable = _run(
-        capsys, "--base-url", f"http://127.0.0.1:{_closed_port()}", "connections", "list"
+        capsys, "--base-url", f"http://127.0.0.1:{closed_port()}", "connections", "list"
     )
     assert unreachable.code == 1
     assert "NetworkError" in unreachable.err
@@ -1118,12 +1028,7 @@ def test_doctor_fails_on_an_unreachable_host(capsys: pytest.CaptureFixture[str])
     started = time.monotonic()
     result = _run(
         capsys,
-        "--api-key",
-        API_KEY,
-        "--client-id",
-        CLIENT_ID,
-        "--base-url",
-        f"http://127.0.0.1:{_closed_port()}",
+        *_connection_flags(f"http://127.0.0.1:{closed_port()}"),
         "doctor",
     )
     assert result.code == 1
@@ -1209,7 +1114,7 @@ def test_python_dash_m_doctor_reports_an_unreachable_host(isolated: Path) -> Non
     env = {
         "WORKOS_API_KEY": API_KEY,
         "WORKOS_CLIENT_ID": CLIENT_ID,
-        "WORKOS_BASE_URL": f"http://127.0.0.1:{_closed_port()}",
+        "WORKOS_BASE_URL": f"http://127.0.0.1:{closed_port()}",
     }
     result = _process(["doctor"], env=env, cwd=isolated)
     assert result.returncode == 1
