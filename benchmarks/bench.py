@@ -7,7 +7,9 @@ round), then measures, alternating the contenders round by round:
 
 1. the import time of a fresh interpreter;
 2. ``get_connection``, per call, against a bare ``requests.Session`` doing the same GET;
-3. walking 1,900 connections 100 per page: time, and tracemalloc peak at 1,900 and 19,000;
+3. walking 1,900 connections 100 per page: time, and tracemalloc peak at 1,900 and 19,000,
+   both as the first walk of a process and as a second walk, once bounded caches are full;
+   then where the extra memory of the longer walk goes (tracemalloc snapshots);
 4. building an authorization URL;
 5. structuring a page of 100 connections from decoded JSON.
 
@@ -29,10 +31,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,9 +55,11 @@ BARE = "bare requests"
 BASELINE_IMPORT = "requests, attrs, cattrs"
 REDIRECT_URI = "https://app.example.com/callback"
 PAGE_SIZE = 100
-#: Ten times the connections may cost at most this much more peak memory. A walk that kept
-#: what it had seen would need about ten times as much; see the comment on the target.
-MEMORY_GROWTH_LIMIT = 1.5
+#: What a walk may add to its peak for each page it has passed, once the bounded caches are
+#: full. The pager remembers each page's cursor to catch a server that loops: a short string
+#: (about 70 bytes) and its slot in a set (16 bytes, times the set's spare room). Anything kept
+#: per connection instead would cost at least 100 times an id string (about 7,000 bytes) a page.
+GROWTH_PER_PAGE_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,32 @@ class Target:
 
     def met(self) -> bool:
         return self.ratio() <= self.limit
+
+    def cells(self) -> list[str]:
+        unit = self.measure.unit
+        return [
+            f"{number(self.measure.median(self.ours))} {unit}",
+            f"{number(self.measure.median(self.theirs))} {unit} ({self.theirs})",
+            f"{self.ratio():.2f}x",
+            f"<= {self.limit:.2f}x",
+        ]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A quantity of ours held to a fixed limit, not to a ratio."""
+
+    what: str
+    value: float
+    unit: str
+    context: str
+    limit: float
+
+    def met(self) -> bool:
+        return self.value <= self.limit
+
+    def cells(self) -> list[str]:
+        return [f"{number(self.value)} {self.unit}", self.context, "", f"<= {self.limit:,.0f}"]
 
 
 def alternating(contenders: Sequence[str], round_number: int) -> list[str]:
@@ -308,37 +339,162 @@ def bench_walk(settings: Settings, url: str, keys: KeyPool) -> Measure:
     return measure
 
 
-def walk_peak_kib(contender: str, url: str, api_key: str, expected: int) -> float:
-    """The tracemalloc peak of one walk, above what was allocated before it started."""
-    client, walk = make_walker(contender, url, api_key)
+def open_walk(contender: str, client: Any) -> Iterator[object]:
+    """A fresh iteration over every connection, to be consumed by the caller."""
+    if contender == OURS:
+        return iter(client.list_connections(limit=PAGE_SIZE))
+    return iter(client.sso.list_connections(limit=PAGE_SIZE).auto_paging_iter())
+
+
+@dataclass
+class TracedWalks:
+    """One contender's two walks of one list in a fresh trace: peaks, and what each kept."""
+
+    first_peak_kib: float
+    full_peak_kib: float
+    first_kept: dict[str, tuple[int, int]]
+    full_kept: dict[str, tuple[int, int]]
+
+
+def traced_walk(expected: int, contender: str, client: Any) -> tuple[float, dict[str, Any]]:
+    """Peak KiB of one walk above the memory before it, and what it holds at its end."""
     gc.collect()
-    tracemalloc.start()
+    before_snapshot = tracemalloc.take_snapshot()
+    # After the snapshot, so nothing taking it allocates can count towards the walk's peak.
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    walk = open_walk(contender, client)
+    count = sum(1 for _ in walk)
+    peak = tracemalloc.get_traced_memory()[1]
+    gc.collect()
+    # The walk is still referenced: what its pager keeps is in this snapshot.
+    kept = by_part(tracemalloc.take_snapshot().compare_to(before_snapshot, "traceback"))
+    del walk
+    if count != expected:
+        raise RuntimeError(f"{contender} walked {count} connections, not {expected}")
+    return (peak - before) / 1024, kept
+
+
+#: Frames kept per allocation: every URL-cache entry is allocated within a few frames of
+#: urllib.parse, and the pager's allocations within one frame of it.
+TRACEBACK_DEPTH = 8
+
+
+def walk_twice(contender: str, url: str, api_key: str, expected: int) -> TracedWalks:
+    """Walk the list twice under tracemalloc, from an empty URL cache.
+
+    The first walk is what a fresh process sees: the standard library's bounded caches on the
+    way (urlsplit keeps the last 128 URLs) fill with traced entries. In the second, the cache
+    is as full as this list makes it, and its new entries replace traced ones instead of
+    adding to the peak: the steady state of a process that has been running a while.
+    """
+    client, _ = make_walker(contender, url, api_key)
+    urllib.parse.clear_cache()
+    gc.collect()
+    # Deep enough to tell a cache entry from a cursor, for ours; deep tracebacks triple the
+    # walk's time and do not change the bytes counted.
+    tracemalloc.start(TRACEBACK_DEPTH if contender == OURS else 1)
     try:
-        before = tracemalloc.get_traced_memory()[0]
-        count = walk()
-        peak = tracemalloc.get_traced_memory()[1]
+        first_peak, first_kept = traced_walk(expected, contender, client)
+        full_peak, full_kept = traced_walk(expected, contender, client)
     finally:
         tracemalloc.stop()
         client.close()
-    if count != expected:
-        raise RuntimeError(f"{contender} walked {count} connections, not {expected}")
-    return (peak - before) / 1024
+    return TracedWalks(first_peak, full_peak, first_kept, full_kept)
+
+
+@dataclass
+class MemoryMeasures:
+    first_small: Measure
+    first_large: Measure
+    full_small: Measure
+    full_large: Measure
+    #: Ours, large walk minus small walk, what each still holds at its end, by part.
+    first_extra: dict[str, tuple[int, int]] = field(default_factory=dict)
+    full_extra: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def all(self) -> list[Measure]:
+        return [self.first_small, self.first_large, self.full_small, self.full_large]
 
 
 def bench_memory(
     settings: Settings, small_url: str, large_url: str, keys: KeyPool
-) -> tuple[Measure, Measure]:
-    small = Measure(f"walk peak memory, {settings.walk_small:,} connections", "KiB")
-    large = Measure(f"walk peak memory, {settings.walk_large:,} connections", "KiB")
+) -> MemoryMeasures:
+    small, large = f"{settings.walk_small:,}", f"{settings.walk_large:,}"
+    memory = MemoryMeasures(
+        first_small=Measure(f"walk peak memory, {small} connections, first walk", "KiB"),
+        first_large=Measure(f"walk peak memory, {large} connections, first walk", "KiB"),
+        full_small=Measure(f"walk peak memory, {small} connections, caches full", "KiB"),
+        full_large=Measure(f"walk peak memory, {large} connections, caches full", "KiB"),
+    )
     for round_number in range(settings.memory_rounds):
         for contender in alternating([OURS, OFFICIAL], round_number):
-            small.add(
-                contender, walk_peak_kib(contender, small_url, keys.take(), settings.walk_small)
-            )
-            large.add(
-                contender, walk_peak_kib(contender, large_url, keys.take(), settings.walk_large)
-            )
-    return small, large
+            on_small = walk_twice(contender, small_url, keys.take(), settings.walk_small)
+            on_large = walk_twice(contender, large_url, keys.take(), settings.walk_large)
+            memory.first_small.add(contender, on_small.first_peak_kib)
+            memory.first_large.add(contender, on_large.first_peak_kib)
+            memory.full_small.add(contender, on_small.full_peak_kib)
+            memory.full_large.add(contender, on_large.full_peak_kib)
+            if contender == OURS:
+                memory.first_extra = subtract(on_large.first_kept, on_small.first_kept)
+                memory.full_extra = subtract(on_large.full_kept, on_small.full_kept)
+    return memory
+
+
+#: Where the extra memory of a longer walk is kept, told by the allocation's traceback.
+URL_CACHE = "urllib.parse's URL cache (urlsplit, 128 entries)"
+CURSOR_STRINGS = "pager's cursor set: the cursors (strings decoded from JSON)"
+CURSOR_TABLE = "pager's cursor set: its hash table"
+OTHER = "everything else"
+PARTS = [URL_CACHE, CURSOR_STRINGS, CURSOR_TABLE, OTHER]
+
+
+def part_of(traceback: tracemalloc.Traceback) -> str:
+    files = [Path(frame.filename) for frame in traceback]  # oldest first
+    if any(file.name == "parse.py" and file.parent.name == "urllib" for file in files):
+        return URL_CACHE
+    newest = files[-1]
+    if newest.name == "_pagination.py":
+        return CURSOR_TABLE
+    if newest.name == "decoder.py" and newest.parent.name == "json":
+        # Both walks end holding their last page (the same size); what else decoded JSON
+        # is still alive after the walk is what the pager kept: one cursor per page.
+        return CURSOR_STRINGS
+    return OTHER
+
+
+def by_part(differences: Sequence[tracemalloc.StatisticDiff]) -> dict[str, tuple[int, int]]:
+    """Bytes and blocks, summed by part."""
+    parts = dict.fromkeys(PARTS, (0, 0))
+    for difference in differences:
+        part = part_of(difference.traceback)
+        size, blocks = parts[part]
+        parts[part] = (size + difference.size_diff, blocks + difference.count_diff)
+    return parts
+
+
+def subtract(
+    large: dict[str, tuple[int, int]], small: dict[str, tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    return {
+        part: (large[part][0] - small[part][0], large[part][1] - small[part][1]) for part in PARTS
+    }
+
+
+def connection_bytes(page_json: bytes) -> float:
+    """What keeping one connection costs: its model and the strings decoded for it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        data = json.loads(page_json)
+        page = structure_page(data, workos_sso.Connection, what="GET /connections")
+        del data
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return kept / len(page.data)  # type: ignore[attr-defined]
 
 
 # --- 4. Authorization URL --------------------------------------------------------------------
@@ -442,18 +598,31 @@ def medians_table(measures: Sequence[Measure]) -> list[str]:
     return lines
 
 
-def targets_table(targets: Sequence[Target]) -> list[str]:
+def targets_table(targets: Sequence[Union[Target, Bound]]) -> list[str]:
     lines = [
         "| Target | workos_sso | compared with | ratio | target | result |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for target in targets:
-        unit = target.measure.unit
-        ours = f"{number(target.measure.median(target.ours))} {unit}"
-        theirs = f"{number(target.measure.median(target.theirs))} {unit} ({target.theirs})"
+        cells = [target.what, *target.cells(), "met" if target.met() else "**missed**"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def breakdown_table(memory: MemoryMeasures, extra_pages: int) -> list[str]:
+    lines = [
+        "| Part | first walk: bytes | blocks | caches full: bytes | blocks | per extra page |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for part in [*PARTS, "total"]:
+        if part == "total":
+            first = tuple(sum(v[i] for v in memory.first_extra.values()) for i in (0, 1))
+            full = tuple(sum(v[i] for v in memory.full_extra.values()) for i in (0, 1))
+        else:
+            first, full = memory.first_extra[part], memory.full_extra[part]
         lines.append(
-            f"| {target.what} | {ours} | {theirs} | {target.ratio():.2f}x | "
-            f"<= {target.limit:.2f}x | {'met' if target.met() else '**missed**'} |"
+            f"| {part} | {first[0]:,} | {first[1]:,} | {full[0]:,} | {full[1]:,} "
+            f"| {full[0] / extra_pages:,.0f} B |"
         )
     return lines
 
@@ -469,7 +638,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     settings = QUICK if arguments.quick else FULL
     print(f"Machine: {machine()}", flush=True)
 
-    keys = KeyPool(size=60 + settings.rounds * 8 + settings.memory_rounds * 4)
+    keys = KeyPool(size=60 + settings.rounds * 8 + settings.memory_rounds * 8)
     measures: list[Measure] = []
     started = time.perf_counter()
     print("import time ...", flush=True)
@@ -501,8 +670,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             walk = bench_walk(settings, small.url, keys)
             measures.append(walk)
             print("walk memory ...", flush=True)
-            memory_small, memory_large = bench_memory(settings, small.url, large.url, keys)
-            measures += [memory_small, memory_large]
+            memory = bench_memory(settings, small.url, large.url, keys)
+            measures += memory.all()
             print("authorization URL ...", flush=True)
             url_measure = bench_authorization_url(settings, small.url, first["organization_id"])
             measures.append(url_measure)
@@ -510,26 +679,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             measures.append(bench_structure(settings, page_json))
 
     get_connection = measures[1]
-    memory = Measure(f"peak memory {settings.walk_large:,} vs {settings.walk_small:,}", "KiB")
-    memory.samples = {
-        f"{settings.walk_large:,}": memory_large.samples[OURS],
-        f"{settings.walk_small:,}": memory_small.samples[OURS],
-    }
+    extra_pages = (settings.walk_large - settings.walk_small) // PAGE_SIZE
+    growth_per_page = (
+        (memory.full_large.median(OURS) - memory.full_small.median(OURS)) * 1024 / extra_pages
+    )
+    one_connection = connection_bytes(page_json)
     targets = [
         Target("import vs official SDK", imports, OURS, OFFICIAL, 0.30),
         Target("import vs requests+attrs+cattrs", imports, OURS, BASELINE_IMPORT, 1.15),
         Target("get_connection vs official SDK", get_connection, OURS, OFFICIAL, 1.00),
         Target("get_connection vs bare requests", get_connection, OURS, BARE, 1.05),
         Target(f"walk {settings.walk_small:,} vs official SDK", walk, OURS, OFFICIAL, 1.00),
-        Target(
-            f"walk peak memory, {settings.walk_large:,} vs {settings.walk_small:,} connections",
-            memory,
-            f"{settings.walk_large:,}",
-            f"{settings.walk_small:,}",
-            # Flat, not equal: the standard library's bounded URL caches (urlsplit keeps 128
-            # entries) fill up over the first pages, and the pager remembers each cursor it
-            # has seen (about 100 bytes a page) to catch a server that loops.
-            MEMORY_GROWTH_LIMIT,
+        Bound(
+            f"walk peak memory per page beyond {settings.walk_small:,} connections (caches full)",
+            growth_per_page,
+            "B",
+            # Keeping the connections instead would cost a page of them per page.
+            f"{number(one_connection * PAGE_SIZE)} B (a page of connections kept)",
+            GROWTH_PER_PAGE_LIMIT,
         ),
         Target("authorization URL vs official SDK", url_measure, OURS, OFFICIAL, 1.00),
         Target("page structuring vs official SDK", measures[-1], OURS, OFFICIAL, 1.00),
@@ -543,6 +710,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print("## Targets")
     print()
     print("\n".join(targets_table(targets)))
+    print()
+    print(
+        f"## Memory the {settings.walk_large:,} walk still holds at its end beyond the "
+        f"{settings.walk_small:,} walk ({extra_pages} more pages; tracemalloc snapshots)"
+    )
+    print()
+    print("\n".join(breakdown_table(memory, extra_pages)))
+    print()
+    print(
+        f"Peak growth, caches full: {growth_per_page:,.0f} B per extra page, "
+        f"{growth_per_page / PAGE_SIZE:.2f} B per extra connection; keeping a structured "
+        f"connection costs {one_connection:,.0f} B."
+    )
     print()
     print(f"Finished in {time.perf_counter() - started:.0f} s; at the end: {machine()}")
     missed = [target.what for target in targets if not target.met()]
