@@ -428,6 +428,17 @@ def _find_bad_field(data: object, model: Any) -> Optional[str]:
 
 
 def unstructure(model: object) -> dict[str, Any]:
-    """Turn any model back into JSON-ready data (``json.dumps`` accepts it), losing no field."""
+    """Turn any model back into JSON-ready data (``json.dumps`` accepts it), losing no field.
+
+    Enums become their strings, timestamps ISO 8601 text, tuples lists. For a session, prefer
+    the smaller [`SessionUser`][workos_sso.SessionUser]: a profile's attribute maps may hold
+    personal data.
+
+    Example:
+        ```python
+        data = unstructure(connection)
+        json.dumps(data)  # {"id": "conn_...", "state": "active", ...}
+        ```
+    """
     result: dict[str, Any] = converter.unstructure(model)
     return result
