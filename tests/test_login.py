@@ -667,3 +667,26 @@ def test_sign_in_by_email_end_to_end(live_sso: SSOClient) -> None:
     assert result.profile.email == "bob@bar.example"
     assert result.profile.connection_id == start.state.connection
     assert result.profile.organization_id == start.state.organization
+
+
+def test_the_login_helpers_load_on_first_use_and_the_lazy_names_match_the_module() -> None:
+    import subprocess
+    import sys
+
+    import workos_sso
+    from workos_sso import _login
+
+    # workos_sso lists the helper names itself, so that importing it does not load _login;
+    # the two lists must not drift apart.
+    assert set(_login.__all__) == workos_sso._LOGIN_NAMES
+    assert set(workos_sso.__all__) >= workos_sso._LOGIN_NAMES
+    code = (
+        "import sys, workos_sso\n"
+        "before = 'workos_sso._login' in sys.modules\n"
+        "workos_sso.handle_callback\n"
+        "print(before, 'workos_sso._login' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
