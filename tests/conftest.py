@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import emulator
+from tests.clients import client_kind, make_client  # noqa: F401  (fixtures for every test)
 from tests.loopback import loopback, second_loopback  # noqa: F401  (fixtures for every test)
 from tests.scrub import scrub_request, scrub_response
 from workos_sso import SSOClient
@@ -53,9 +54,9 @@ def base_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sso(base_url: str) -> Iterator[SSOClient]:
-    """A client with the seed's default key; retries are kept short so failures show fast."""
-    with SSOClient(
+def sso(base_url: str, client_kind: str) -> Iterator[SSOClient]:
+    """A client with the seed's default key, once of each kind; retries kept short."""
+    with make_client(
         api_key=emulator.DEFAULT_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=base_url,
@@ -73,6 +74,14 @@ def vcr_config() -> dict[str, Any]:
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
     }
+
+
+@pytest.fixture
+def default_cassette_name(request: pytest.FixtureRequest) -> str:
+    """One cassette per test, whichever kind of client replays it (``nox -s record`` records
+    with the sync one): both clients must send the same requests to replay it."""
+    name = request.node.originalname
+    return f"{request.cls.__name__}.{name}" if request.cls else name
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.clients import make_client
 from workos_sso import SSOClient
 
 __all__ = [
@@ -473,7 +474,10 @@ LOOPBACK_CLIENT_ID = "client_01LOOPBACK"
 
 
 def client_for(server: Union[LoopbackServer, str], **options: Any) -> SSOClient:
-    """A client for a loopback server with test-sized waits; ``options`` override them."""
+    """A client for a loopback server with test-sized waits; ``options`` override them.
+
+    Of the kind the ``client_kind`` fixture chose (sync when the test does not ask for it).
+    """
     settings: dict[str, Any] = {
         "api_key": LOOPBACK_API_KEY,
         "client_id": LOOPBACK_CLIENT_ID,
@@ -483,7 +487,7 @@ def client_for(server: Union[LoopbackServer, str], **options: Any) -> SSOClient:
         "max_retry_wait": 0.05,
     }
     settings.update(options)
-    return SSOClient(**settings)
+    return make_client(**settings)  # type: ignore[return-value]  # the same methods, blocking
 
 
 def _serve_for_test() -> Iterator[LoopbackServer]:

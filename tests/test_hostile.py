@@ -49,7 +49,7 @@ from workos_sso import (
     ServerError,
     SSOClient,
     WorkOSError,
-    _transport,
+    _protocol,
 )
 
 pytestmark = pytest.mark.hostile
@@ -437,7 +437,7 @@ def test_200_with_json_of_the_wrong_shape(loopback: LoopbackServer, case: str) -
 def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> int:
     """Lower the body cap to 256 KiB, so "enormous" costs a test a few MiB, not 16."""
     cap = 256 * 1024
-    monkeypatch.setattr(_transport, "MAX_BODY_BYTES", cap)
+    monkeypatch.setattr(_protocol, "MAX_BODY_BYTES", cap)
     return cap
 
 

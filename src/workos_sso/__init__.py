@@ -70,12 +70,13 @@ from ._models import (
     Provider,
     Role,
 )
-from ._pagination import Pager
+from ._pagination import AsyncPager, Pager
 from ._version import __version__
 
 # The login-flow helpers are imported on first use, so a script or a serverless function that
 # only calls the API does not pay for them at start-up (about a third of this package's own
-# import time). Type checkers see them as ordinary imports.
+# import time); so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
+# client is made. Type checkers see them as ordinary imports.
 _LOGIN_NAMES = frozenset(
     {
         "DEFAULT_STATE_MAX_AGE",
@@ -85,15 +86,20 @@ _LOGIN_NAMES = frozenset(
         "SignInState",
         "create_state",
         "find_connection_for_email",
+        "find_connection_for_email_async",
         "handle_callback",
+        "handle_callback_async",
         "safe_return_to",
         "start_sign_in",
+        "start_sign_in_async",
         "validate_return_to",
         "verify_state",
     }
 )
+_LAZY_MODULES = {"AsyncSSOClient": "_async", **dict.fromkeys(_LOGIN_NAMES, "_login")}
 
 if TYPE_CHECKING:
+    from ._async import AsyncSSOClient
     from ._login import (
         DEFAULT_STATE_MAX_AGE,
         SessionUser,
@@ -102,53 +108,72 @@ if TYPE_CHECKING:
         SignInState,
         create_state,
         find_connection_for_email,
+        find_connection_for_email_async,
         handle_callback,
+        handle_callback_async,
         safe_return_to,
         start_sign_in,
+        start_sign_in_async,
         validate_return_to,
         verify_state,
     )
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LOGIN_NAMES:
-        from . import _login
+    module_name = _LAZY_MODULES.get(name)
+    if module_name is not None:
+        import importlib
 
-        value = getattr(_login, name)
+        value = getattr(importlib.import_module(f".{module_name}", __name__), name)
         globals()[name] = value  # later lookups skip this function
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LOGIN_NAMES})
+    return sorted({*globals(), *_LAZY_MODULES})
 
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
+    "AmbiguousConnectionSelectorError",
+    "AsyncPager",
+    "AsyncSSOClient",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackError",
     "ConfigurationError",
     "Connection",
     "ConnectionDomain",
+    "ConnectionInvalidError",
     "ConnectionState",
+    "ConnectionStrategyInvalidError",
     "ConnectionType",
+    "ConnectionUnlinkedError",
+    "DEFAULT_STATE_MAX_AGE",
     "DecodeError",
     "InvalidClientError",
+    "InvalidConnectionSelectorError",
     "InvalidGrantError",
     "InvalidParameterError",
     "LogoutAuthorization",
+    "MissingStateError",
     "NetworkError",
+    "NoSSOForDomainError",
     "NotFoundError",
     "OAuthError",
+    "OAuthFailedError",
     "OAuthTokens",
     "Order",
+    "OrganizationInvalidError",
     "Page",
     "Pager",
     "PaginationError",
     "PermissionDeniedError",
     "Profile",
     "ProfileAndToken",
+    "ProfileNotAllowedOutsideOrganizationError",
     "Provider",
     "RateLimitError",
     "RedirectUriMismatchError",
@@ -156,42 +181,32 @@ __all__ = [
     "Role",
     "SSOClient",
     "ServerError",
-    "UnauthorizedClientError",
-    "UnprocessableEntityError",
-    "WorkOSError",
-    "__version__",
-    "unstructure",
-    "AccessDeniedError",
-    "AmbiguousConnectionSelectorError",
-    "CallbackError",
-    "ConnectionInvalidError",
-    "ConnectionStrategyInvalidError",
-    "ConnectionUnlinkedError",
-    "InvalidConnectionSelectorError",
-    "MissingStateError",
-    "NoSSOForDomainError",
-    "OAuthFailedError",
-    "OrganizationInvalidError",
-    "ProfileNotAllowedOutsideOrganizationError",
+    "SessionUser",
     "SignInError",
     "SignInRedirectUriMismatchError",
+    "SignInResult",
     "SignInServerError",
+    "SignInStart",
+    "SignInState",
     "StateError",
     "StateExpiredError",
     "StateMismatchError",
     "StateTamperedError",
+    "UnauthorizedClientError",
     "UnexpectedOrganizationError",
+    "UnprocessableEntityError",
     "UnsafeReturnToError",
-    "DEFAULT_STATE_MAX_AGE",
-    "SessionUser",
-    "SignInResult",
-    "SignInStart",
-    "SignInState",
+    "WorkOSError",
+    "__version__",
     "create_state",
     "find_connection_for_email",
+    "find_connection_for_email_async",
     "handle_callback",
+    "handle_callback_async",
     "safe_return_to",
     "start_sign_in",
+    "start_sign_in_async",
+    "unstructure",
     "validate_return_to",
     "verify_state",
 ]

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional, TextIO
 from urllib.parse import urlsplit
 
-from ._client import DEFAULT_BASE_URL, SSOClient, _check_base_url, _is_loopback
+from ._client import SSOClient
+from ._config import DEFAULT_BASE_URL, check_base_url, is_loopback
 from ._convert import unstructure
 from ._errors import (
     AuthenticationError,
@@ -433,7 +434,7 @@ def check_client_id(settings: Settings) -> Check:
 
 def check_base_url(settings: Settings) -> Check:
     try:
-        _check_base_url(settings.base_url)
+        check_base_url(settings.base_url)
     except ConfigurationError as exc:
         return Check("base url", FAIL, exc.message, "Fix WORKOS_BASE_URL or --base-url.")
     source = _source(settings, "base_url") or " (the default)"
@@ -442,7 +443,7 @@ def check_base_url(settings: Settings) -> Check:
 
 def _is_local_url(url: str) -> bool:
     host = urlsplit(url).hostname
-    return bool(host) and _is_loopback(str(host))
+    return bool(host) and is_loopback(str(host))
 
 
 def check_environment(settings: Settings) -> Check:
@@ -513,7 +514,7 @@ def check_redirect_uri(redirect_uri: Optional[str]) -> Check:
             f"{redirect_uri} has a #fragment, which a redirect URI may not have.",
             "Remove the part from # on.",
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         return Check(
             "redirect uri",
             FAIL,

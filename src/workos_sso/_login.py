@@ -28,7 +28,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -59,6 +59,9 @@ from ._errors import (
 )
 from ._models import Connection, ConnectionState, Profile, ProfileAndToken, Role
 
+if TYPE_CHECKING:
+    from ._async import AsyncSSOClient
+
 __all__ = [
     "DEFAULT_STATE_MAX_AGE",
     "SessionUser",
@@ -67,9 +70,12 @@ __all__ = [
     "SignInState",
     "create_state",
     "find_connection_for_email",
+    "find_connection_for_email_async",
     "handle_callback",
+    "handle_callback_async",
     "safe_return_to",
     "start_sign_in",
+    "start_sign_in_async",
     "validate_return_to",
     "verify_state",
 ]
@@ -377,23 +383,80 @@ def start_sign_in(
         InvalidParameterError: no selector or several, or a malformed email address.
         UnsafeReturnToError: ``return_to`` is not a same-site path.
     """
-    chosen = [
-        name
-        for name, value in (
-            ("organization", organization),
-            ("connection", connection),
-            ("email", email),
-        )
-        if value is not None
-    ]
-    if len(chosen) != 1:
-        raise InvalidParameterError(
-            "Pass exactly one of organization, connection or email to start a sign-in."
-        )
+    _check_one_selector(organization, connection, email)
     if email is not None:
         found = find_connection_for_email(sso, email)
         connection, organization = found.id, found.organization_id
         login_hint = login_hint if login_hint is not None else email.strip()
+    return _start(
+        sso,
+        redirect_uri=redirect_uri,
+        organization=organization,
+        connection=connection,
+        return_to=return_to,
+        secret=secret,
+        max_age=max_age,
+        login_hint=login_hint,
+        clock=clock,
+    )
+
+
+async def start_sign_in_async(
+    sso: AsyncSSOClient,
+    *,
+    redirect_uri: str,
+    organization: Optional[str] = None,
+    connection: Optional[str] = None,
+    email: Optional[str] = None,
+    return_to: str = "/",
+    secret: Optional[Secret] = None,
+    max_age: int = DEFAULT_STATE_MAX_AGE,
+    login_hint: Optional[str] = None,
+    clock: Clock = time.time,
+) -> SignInStart:
+    """Create a state and the authorization URL for one sign-in, with an ``AsyncSSOClient``.
+
+    The same as [`start_sign_in`][workos_sso.start_sign_in], with the email lookup awaited.
+    """
+    _check_one_selector(organization, connection, email)
+    if email is not None:
+        found = await find_connection_for_email_async(sso, email)
+        connection, organization = found.id, found.organization_id
+        login_hint = login_hint if login_hint is not None else email.strip()
+    return _start(
+        sso,
+        redirect_uri=redirect_uri,
+        organization=organization,
+        connection=connection,
+        return_to=return_to,
+        secret=secret,
+        max_age=max_age,
+        login_hint=login_hint,
+        clock=clock,
+    )
+
+
+def _check_one_selector(
+    organization: Optional[str], connection: Optional[str], email: Optional[str]
+) -> None:
+    if sum(value is not None for value in (organization, connection, email)) != 1:
+        raise InvalidParameterError(
+            "Pass exactly one of organization, connection or email to start a sign-in."
+        )
+
+
+def _start(
+    sso: Union[SSOClient, AsyncSSOClient],
+    *,
+    redirect_uri: str,
+    organization: Optional[str],
+    connection: Optional[str],
+    return_to: str,
+    secret: Optional[Secret],
+    max_age: int,
+    login_hint: Optional[str],
+    clock: Clock,
+) -> SignInStart:
     state = create_state(
         return_to=return_to,
         organization=organization,
@@ -402,20 +465,14 @@ def start_sign_in(
         max_age=max_age,
         clock=clock,
     )
-    if connection is not None:
-        url = sso.get_authorization_url(
-            redirect_uri=redirect_uri,
-            connection=connection,
-            state=state.value,
-            login_hint=login_hint,
-        )
-    else:
-        url = sso.get_authorization_url(
-            redirect_uri=redirect_uri,
-            organization=organization,
-            state=state.value,
-            login_hint=login_hint,
-        )
+    # A connection is the narrower selector: with both known, it is the one to use.
+    url = sso.get_authorization_url(
+        redirect_uri=redirect_uri,
+        connection=connection,
+        organization=None if connection is not None else organization,
+        state=state.value,
+        login_hint=login_hint,
+    )
     return SignInStart(url=url, state=state)
 
 
@@ -432,10 +489,31 @@ def find_connection_for_email(sso: SSOClient, email: str) -> Connection:
     """
     domain = _email_domain(email)
     for connection in sso.list_connections(domain=domain):
-        serves_domain = any(entry.domain.lower() == domain for entry in connection.domains)
-        if connection.state == ConnectionState.active and serves_domain:
+        if _serves_domain(connection, domain):
             return connection
-    raise NoSSOForDomainError(f"No active SSO connection for the domain {domain}.", domain=domain)
+    raise _no_sso_for(domain)
+
+
+async def find_connection_for_email_async(sso: AsyncSSOClient, email: str) -> Connection:
+    """Find the active SSO connection for an email address's domain, with an ``AsyncSSOClient``.
+
+    The same as [`find_connection_for_email`][workos_sso.find_connection_for_email].
+    """
+    domain = _email_domain(email)
+    async for connection in sso.list_connections(domain=domain):
+        if _serves_domain(connection, domain):
+            return connection
+    raise _no_sso_for(domain)
+
+
+def _serves_domain(connection: Connection, domain: str) -> bool:
+    return connection.state == ConnectionState.active and any(
+        entry.domain.lower() == domain for entry in connection.domains
+    )
+
+
+def _no_sso_for(domain: str) -> NoSSOForDomainError:
+    return NoSSOForDomainError(f"No active SSO connection for the domain {domain}.", domain=domain)
 
 
 def _email_domain(email: str) -> str:
@@ -509,6 +587,35 @@ def handle_callback(
         InvalidGrantError: the code expired or was already used; send the user to sign in.
         UnexpectedOrganizationError: the profile is from another organization or connection.
     """
+    code, state = _read_callback(query, expected_state=expected_state, secret=secret, clock=clock)
+    return _finish_sign_in(state, sso.get_profile_and_token(code))
+
+
+async def handle_callback_async(
+    sso: AsyncSSOClient,
+    query: Query,
+    *,
+    expected_state: Union[str, SignInState, None],
+    secret: Optional[Secret] = None,
+    clock: Clock = time.time,
+) -> SignInResult:
+    """Finish a sign-in from the callback's query, with an ``AsyncSSOClient``.
+
+    The same checks, in the same order and with the same errors, as
+    [`handle_callback`][workos_sso.handle_callback]; only the code exchange is awaited.
+    """
+    code, state = _read_callback(query, expected_state=expected_state, secret=secret, clock=clock)
+    return _finish_sign_in(state, await sso.get_profile_and_token(code))
+
+
+def _read_callback(
+    query: Query,
+    *,
+    expected_state: Union[str, SignInState, None],
+    secret: Optional[Secret],
+    clock: Clock,
+) -> tuple[str, SignInState]:
+    """The code to exchange and the verified state, or the error the callback carries."""
     params = _first_values(query)
     error = params.get("error")
     if error:
@@ -524,7 +631,11 @@ def handle_callback(
     if not code:
         raise CallbackError("The callback has neither a code nor an error.")
     state = verify_state(params.get("state"), expected=expected_state, secret=secret, clock=clock)
-    result = sso.get_profile_and_token(code)
+    return code, state
+
+
+def _finish_sign_in(state: SignInState, result: ProfileAndToken) -> SignInResult:
+    """Refuse a profile from another organization or connection than the state names."""
     profile = result.profile
     for selector, expected, actual in (
         ("organization", state.organization, profile.organization_id),

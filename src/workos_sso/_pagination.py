@@ -1,19 +1,26 @@
-"""The lazy, auto-paging iterator behind ``SSOClient.list_connections``."""
+"""The lazy, auto-paging iterators behind ``list_connections``: ``Pager`` and ``AsyncPager``.
+
+Both keep their place in the list with the same :class:`_Walk`, which knows which cursor to send
+next and which cursors it has seen, and does no I/O; they differ only in how a page is fetched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Callable, Generic, Optional, TypeVar
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from typing import Callable, Generic, Optional, TypeVar, Union
 
 from ._errors import PaginationError
 from ._models import Page
 
-__all__ = ["Pager"]
+__all__ = ["AsyncPager", "Pager"]
 
 T = TypeVar("T")
 
 #: Fetches one page given the ``before`` and ``after`` cursors to send.
 FetchPage = Callable[[Optional[str], Optional[str]], Page[T]]
+AsyncFetchPage = Callable[[Optional[str], Optional[str]], Awaitable[Page[T]]]
+Cursors = tuple[Optional[str], Optional[str]]
 
 
 class Pager(Iterator[T], Generic[T]):
@@ -43,34 +50,28 @@ class Pager(Iterator[T], Generic[T]):
         ```
     """
 
-    __slots__ = ("_after", "_before", "_fetch", "_items", "_walk")
+    __slots__ = ("_fetch", "_walk")
 
     def __init__(
         self, fetch: FetchPage[T], *, before: Optional[str] = None, after: Optional[str] = None
     ) -> None:
         self._fetch = fetch
-        self._before = before
-        self._after = after
-        self._walk: Optional[_Walk[T]] = None
-        self._items: Iterator[T] = iter(())
+        self._walk = _Walk[T](before=before, after=after)
 
     def __iter__(self) -> Pager[T]:
         return self
 
     def __next__(self) -> T:
-        while True:
-            for item in self._items:
-                return item
-            if self._walk is None:
-                self._walk = _Walk(self._fetch, before=self._before, after=self._after)
-            # A failed fetch raises here and leaves the walk where it was, ready to retry.
-            page = self._walk.next_page()
-            if page is None:
+        while not self._walk.items:
+            cursors = self._walk.next_cursors()
+            if cursors is None:
                 raise StopIteration
-            self._items = iter(page.data)
+            # A failed fetch raises here and leaves the walk where it was, ready to retry.
+            self._walk.add(self._fetch(*cursors), keep_items=True)
+        return self._walk.items.popleft()
 
     def __repr__(self) -> str:
-        return f"<Pager before={self._before!r} after={self._after!r}>"
+        return f"<Pager {self._walk!r}>"
 
     def pages(self) -> Iterator[Page[T]]:
         """Iterate page by page, for a UI that shows one page and a link to the next.
@@ -80,38 +81,108 @@ class Pager(Iterator[T], Generic[T]):
         Raises:
             PaginationError: the server repeated a cursor.
         """
-        walk = _Walk(self._fetch, before=self._before, after=self._after)
-        while True:
-            page = walk.next_page()
-            if page is None:
-                return
-            yield page
+        walk = self._walk.restart()
+        while (cursors := walk.next_cursors()) is not None:
+            yield walk.add(self._fetch(*cursors), keep_items=False)
+
+
+class AsyncPager(AsyncIterator[T], Generic[T]):
+    """The asynchronous [`Pager`][workos_sso.Pager]: ``async for`` over every item of a list.
+
+    It behaves as ``Pager`` does (lazy, one page held at a time, both directions, the
+    repeated-cursor guard, resumable after a failed fetch), with ``await`` where a page is
+    fetched. ``pages()`` is an async iterator of pages.
+
+    Raises:
+        PaginationError: the server returned a cursor it had already returned in this walk.
+
+    Example:
+        ```python
+        async for connection in sso.list_connections(organization_id="org_123"):
+            print(connection.name)
+        ```
+    """
+
+    __slots__ = ("_fetch", "_walk")
+
+    def __init__(
+        self,
+        fetch: AsyncFetchPage[T],
+        *,
+        before: Optional[str] = None,
+        after: Optional[str] = None,
+    ) -> None:
+        self._fetch = fetch
+        self._walk = _Walk[T](before=before, after=after)
+
+    def __aiter__(self) -> AsyncPager[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while not self._walk.items:
+            cursors = self._walk.next_cursors()
+            if cursors is None:
+                raise StopAsyncIteration
+            self._walk.add(await self._fetch(*cursors), keep_items=True)
+        return self._walk.items.popleft()
+
+    def __repr__(self) -> str:
+        return f"<AsyncPager {self._walk!r}>"
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate page by page; each call starts a new walk from the opening cursor.
+
+        Raises:
+            PaginationError: the server repeated a cursor.
+        """
+        walk = self._walk.restart()
+        while (cursors := walk.next_cursors()) is not None:
+            yield walk.add(await self._fetch(*cursors), keep_items=False)
 
 
 class _Walk(Generic[T]):
-    """The position of one walk through a list: which cursor to send next, and those seen."""
+    """The position of one walk through a list: the cursor to send next, the cursors seen so
+    far, and the items of the current page not yet handed out."""
 
-    __slots__ = ("_after", "_backwards", "_before", "_done", "_fetch", "_looping", "_seen")
+    __slots__ = (
+        "_backwards",
+        "_cursors",
+        "_done",
+        "_looping",
+        "_opening",
+        "_seen",
+        "items",
+    )
 
-    def __init__(self, fetch: FetchPage[T], *, before: Optional[str], after: Optional[str]) -> None:
-        self._fetch = fetch
+    def __init__(self, *, before: Optional[str], after: Optional[str]) -> None:
+        self._opening: Cursors = (before, after)
         self._backwards = before is not None and after is None
-        self._before = before
-        self._after = after
+        self._cursors: Cursors = (before, after)
         self._done = False
         self._looping: Optional[PaginationError] = None
         # The opening cursor counts as seen: a server that leads back to it is looping too.
         opening = before if self._backwards else after
         self._seen: set[str] = set() if opening is None else {opening}
+        self.items: deque[T] = deque()
 
-    def next_page(self) -> Optional[Page[T]]:
-        """Fetch the next page, or return ``None`` once the last page has been returned."""
+    def __repr__(self) -> str:
+        before, after = self._opening
+        return f"before={before!r} after={after!r}"
+
+    def restart(self) -> _Walk[T]:
+        """A new walk from the same opening cursors."""
+        before, after = self._opening
+        return _Walk(before=before, after=after)
+
+    def next_cursors(self) -> Optional[Cursors]:
+        """The ``(before, after)`` cursors of the next page, or ``None`` after the last page."""
         if self._looping is not None:
             raise self._looping
-        if self._done:
-            return None
-        page = self._fetch(self._before, self._after)
-        cursor = page.before if self._backwards else page.after
+        return None if self._done else self._cursors
+
+    def add(self, page: Page[T], *, keep_items: bool) -> Page[T]:
+        """Move past ``page``, the answer to the cursors :meth:`next_cursors` gave."""
+        cursor: Union[str, None] = page.before if self._backwards else page.after
         if cursor is None:
             self._done = True
         elif cursor in self._seen:
@@ -123,8 +194,7 @@ class _Walk(Generic[T]):
             )
         else:
             self._seen.add(cursor)
-            if self._backwards:
-                self._before, self._after = cursor, None
-            else:
-                self._before, self._after = None, cursor
+            self._cursors = (cursor, None) if self._backwards else (None, cursor)
+        if keep_items:
+            self.items.extend(page.data)
         return page

@@ -1,0 +1,151 @@
+"""The asynchronous transport: sends a protocol ``Request`` through ``aiohttp`` and hands back a
+``Response`` or a ``Fault``, as the synchronous one does through ``requests``.
+
+Imported only by ``AsyncSSOClient``, and only when one is created, so neither ``aiohttp`` nor
+``asyncio`` is loaded by ``import workos_sso``. It knows nothing of WorkOS, models or retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections.abc import Mapping
+from typing import Optional
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ._config import POOL_SIZE
+from ._errors import ConfigurationError
+from . import _protocol
+from ._protocol import Action, Fault, FaultKind, Outcome, Pause, Request, Response
+
+__all__ = ["AsyncTransport", "library_version"]
+
+_CHUNK_BYTES = 64 * 1024
+
+
+def library_version() -> str:
+    return f"aiohttp/{aiohttp.__version__}"
+
+
+class AsyncTransport:
+    """Sends requests to one base URL through a bounded ``aiohttp`` connection pool.
+
+    The pool is made on the first request, inside the event loop that sends it (aiohttp binds
+    a session to its loop); a request from any other loop is refused.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        timeout: tuple[float, float],
+        session: Optional[aiohttp.ClientSession] = None,
+    ) -> None:
+        self.base_url = base_url
+        self._headers = dict(headers)
+        # Only the socket steps are timed: a call that waits for a free connection in a full
+        # pool is queued, not failed, so a burst of calls finishes instead of timing out.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=None, sock_connect=timeout[0], sock_read=timeout[1]
+        )
+        self._owns_session = session is None
+        self._session = session
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._closed = False
+        # Read once, as the synchronous transport does: aiohttp's trust_env would look the proxy
+        # up on every request, and would let a ~/.netrc entry replace the API key.
+        self._proxy = _environment_proxy(base_url)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    async def perform(self, action: Action) -> Optional[Outcome]:
+        """Send a request, or take a pause; what ``_protocol.exchange`` asks for next."""
+        if isinstance(action, Pause):
+            await asyncio.sleep(action.seconds)
+            return None
+        return await self.send(action)
+
+    async def send(self, request: Request) -> Outcome:
+        session = self._session_for_this_loop()
+        headers = {**self._headers, **request.headers} if request.headers else self._headers
+        try:
+            async with session.request(
+                request.method,
+                self.base_url + request.path,
+                params=request.params,
+                data=request.body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._timeout,
+                proxy=self._proxy,
+            ) as response:
+                # Leaving this block before the body is read whole (too large, cancelled)
+                # closes the connection instead of returning it to the pool half-read.
+                declared = response.content_length
+                if declared is not None and declared > _protocol.MAX_BODY_BYTES:
+                    return Fault(FaultKind.TOO_LARGE)
+                chunks = []
+                size = 0
+                async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > _protocol.MAX_BODY_BYTES:
+                        return Fault(FaultKind.TOO_LARGE)
+                    chunks.append(chunk)
+                return Response(
+                    status=response.status,
+                    reason=response.reason or "",
+                    headers=response.headers,
+                    body=b"".join(chunks),
+                )
+        except aiohttp.ClientError as exc:
+            return _fault(exc)
+        except asyncio.TimeoutError as exc:  # raised by aiohttp for a sock_read timeout
+            return Fault(FaultKind.READ_TIMEOUT, str(exc))
+
+    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ConfigurationError("This AsyncSSOClient is closed; create a new client.")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise ConfigurationError(
+                "An AsyncSSOClient belongs to the event loop it first ran in; "
+                "create one client per event loop."
+            )
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=POOL_SIZE),
+                cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
+                trust_env=False,
+            )
+        return self._session
+
+
+def _fault(exc: aiohttp.ClientError) -> Fault:
+    """What kind of failure an aiohttp exception is, in the protocol's terms."""
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return Fault(FaultKind.CONNECT_TIMEOUT, detail)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return Fault(FaultKind.READ_TIMEOUT, detail)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, or the name did not resolve
+        return Fault(FaultKind.CONNECT, detail)
+    if isinstance(exc, aiohttp.ClientPayloadError) and "content-encoding" in detail.lower():
+        return Fault(FaultKind.UNDECODABLE, detail)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return Fault(FaultKind.BROKEN, "the connection broke while the response was being read")
+    return Fault(FaultKind.BROKEN, detail)
+
+
+def _environment_proxy(base_url: str) -> Optional[str]:
+    host = urlsplit(base_url).hostname or ""
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies().get(urlsplit(base_url).scheme)

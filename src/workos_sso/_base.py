@@ -1,0 +1,166 @@
+"""What ``SSOClient`` and ``AsyncSSOClient`` share: options, properties and the URL builders.
+
+Building a URL sends nothing, so these methods are the same plain methods on both clients.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Optional, TypeVar, Union
+
+from ._config import ClientOptions, options_from_env
+from ._models import Provider
+from ._protocol import RetryPolicy, SSOProtocol
+from ._version import __version__
+
+__all__ = ["BaseClient"]
+
+ClientT = TypeVar("ClientT", bound="BaseClient")
+
+
+class BaseClient:
+    """The options and URL builders of both clients; not used on its own."""
+
+    _protocol: SSOProtocol
+    _retry_policy: RetryPolicy
+
+    def _configure(self, options: ClientOptions, *, http_library: str) -> None:
+        user_agent = (
+            f"workos-sso-python/{__version__} "
+            f"python/{'.'.join(map(str, sys.version_info[:3]))} {http_library}"
+        )
+        self._protocol = SSOProtocol(options, user_agent=user_agent)
+        self._retry_policy = RetryPolicy(
+            max_retries=options.max_retries, max_retry_wait=options.max_retry_wait
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's root URL, without a trailing slash (read-only)."""
+        return self._protocol.options.base_url
+
+    @property
+    def client_id(self) -> str:
+        """The client id sent with authorization URLs and token exchanges (read-only)."""
+        return self._protocol.options.client_id
+
+    @classmethod
+    def from_env(
+        cls: type[ClientT], *, environ: Optional[Mapping[str, str]] = None, **options: Any
+    ) -> ClientT:
+        """Create a client from ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` and ``WORKOS_BASE_URL``.
+
+        Args:
+            environ: where to read the variables; defaults to ``os.environ``.
+            **options: passed on to the constructor (``timeout``, ``max_retries``, ...).
+
+        Returns:
+            A new client. ``WORKOS_BASE_URL`` is optional and defaults to the production API.
+
+        Raises:
+            ConfigurationError: a variable is missing or malformed; the message names it.
+
+        Example:
+            ```python
+            sso = SSOClient.from_env(timeout=10.0, max_retries=2)
+            ```
+        """
+        values = options_from_env(os.environ if environ is None else environ)
+        create: Any = cls  # each client's constructor takes these as keyword arguments
+        client: ClientT = create(**values, **options)
+        return client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+    def get_authorization_url(
+        self,
+        *,
+        redirect_uri: str,
+        connection: Optional[str] = None,
+        organization: Optional[str] = None,
+        provider: Union[Provider, str, None] = None,
+        state: Optional[str] = None,
+        domain_hint: Optional[str] = None,
+        login_hint: Optional[str] = None,
+        nonce: Optional[str] = None,
+        provider_scopes: Optional[Sequence[str]] = None,
+        provider_query_params: Optional[Mapping[str, str]] = None,
+        prompt: Optional[Literal["login"]] = None,
+        client_id: Optional[str] = None,
+    ) -> str:
+        """Build the URL that starts a sign-in; redirect the user's browser to it.
+
+        Exactly one of ``connection`` (a connection id), ``organization`` (an organization id)
+        or ``provider`` (an OAuth provider such as ``"GoogleOAuth"``) selects where the user
+        signs in. Nothing is sent to WorkOS: the URL is built locally.
+
+        Args:
+            redirect_uri: the absolute callback URL, registered exactly in the dashboard.
+            state: an opaque value echoed back to the callback; bind it to the user's session
+                and check it there to stop cross-site request forgery.
+            domain_hint: pre-fills the identity provider's domain (OAuth providers).
+            login_hint: pre-fills the user's email at the identity provider.
+            nonce: echoed back inside the ID token, for replay protection.
+            provider_scopes: extra OAuth scopes to request from the provider.
+            provider_query_params: extra query parameters for the provider's own sign-in page.
+            prompt: ``"login"`` makes the identity provider ask for credentials again.
+            client_id: overrides the client's own client id.
+
+        Returns:
+            The full ``/sso/authorize`` URL, with every parameter percent-encoded.
+
+        Raises:
+            InvalidParameterError: no selector or more than one, a relative ``redirect_uri``,
+                or an option of the wrong type.
+
+        Example:
+            ```python
+            url = sso.get_authorization_url(
+                redirect_uri="https://app.example.com/callback",
+                organization="org_01EHZNVPK3SFK441A1RGBFSHRT",
+                state=state,
+            )
+            ```
+        """
+        return self._protocol.authorization_url(
+            redirect_uri=redirect_uri,
+            connection=connection,
+            organization=organization,
+            provider=provider,
+            state=state,
+            domain_hint=domain_hint,
+            login_hint=login_hint,
+            nonce=nonce,
+            provider_scopes=provider_scopes,
+            provider_query_params=provider_query_params,
+            prompt=prompt,
+            client_id=client_id,
+        )
+
+    def get_logout_url(self, logout_token: str) -> str:
+        """Build the logout redirect URL for a token from ``authorize_logout``.
+
+        Nothing is sent to WorkOS: the URL is built locally.
+
+        Args:
+            logout_token: the ``logout_token`` of a
+                [`LogoutAuthorization`][workos_sso.LogoutAuthorization].
+
+        Raises:
+            InvalidParameterError: the token is empty or not a string.
+        """
+        return self._protocol.logout_url(logout_token)
+
+    def get_jwks_url(self, *, client_id: Optional[str] = None) -> str:
+        """The URL of the JSON Web Key Set that verifies this client's access tokens.
+
+        Args:
+            client_id: another client id than the client's own.
+
+        Raises:
+            InvalidParameterError: the client id is empty or not a string.
+        """
+        return self._protocol.jwks_url(client_id)

@@ -1,0 +1,188 @@
+"""A client's options and the rules they must follow, shared by both clients and ``doctor``.
+
+``SSOClient``, ``AsyncSSOClient`` and the CLI's ``doctor`` all check the API key, the client id,
+the base URL, the timeout and the retry settings with the functions here, so a setting that one
+of them accepts is accepted by all of them, with the same message when it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Union
+from urllib.parse import urlsplit
+
+import attrs
+
+from ._errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_WAIT",
+    "DEFAULT_TIMEOUT",
+    "POOL_SIZE",
+    "ClientOptions",
+    "Timeout",
+    "check_base_url",
+    "check_prefixed",
+    "check_timeout",
+    "is_loopback",
+    "options_from_env",
+]
+
+#: A number of seconds for both connecting and reading, or a ``(connect, read)`` pair.
+Timeout = Union[float, tuple[float, float]]
+
+DEFAULT_BASE_URL = "https://api.workos.com"
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_MAX_RETRY_WAIT = 10.0
+#: Connections each client keeps open to the API; the async client also never opens more.
+POOL_SIZE = 32
+
+API_KEY_PREFIX = "sk_"
+CLIENT_ID_PREFIX = "client_"
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+#: Where ``from_env`` reads each option, and the variable a message about it names.
+ENVIRONMENT_VARIABLES = {
+    "api_key": "WORKOS_API_KEY",
+    "client_id": "WORKOS_CLIENT_ID",
+    "base_url": "WORKOS_BASE_URL",
+}
+
+
+@attrs.frozen
+class ClientOptions:
+    """The checked options of one client. Build it with :meth:`check`."""
+
+    api_key: str = attrs.field(repr=False)
+    client_id: str
+    base_url: str
+    timeout: tuple[float, float]
+    max_retries: int
+    max_retry_wait: float
+
+    @classmethod
+    def check(
+        cls,
+        *,
+        api_key: object,
+        client_id: object,
+        base_url: object,
+        timeout: object,
+        max_retries: object,
+        max_retry_wait: object,
+    ) -> ClientOptions:
+        """Validate every option, raising ``ConfigurationError`` naming the first one at fault."""
+        check_prefixed("api_key", api_key, API_KEY_PREFIX)
+        check_prefixed("client_id", client_id, CLIENT_ID_PREFIX)
+        return cls(
+            api_key=str(api_key),
+            client_id=str(client_id),
+            base_url=check_base_url(base_url),
+            timeout=check_timeout(timeout),
+            max_retries=check_max_retries(max_retries),
+            max_retry_wait=check_max_retry_wait(max_retry_wait),
+        )
+
+    def evolve(self, **changes: Any) -> ClientOptions:
+        """A copy with some options changed, checked like the originals."""
+        values = attrs.asdict(self, recurse=False)
+        values.update(changes)
+        return ClientOptions.check(**values)
+
+
+def options_from_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The constructor arguments ``from_env`` takes from ``environ``.
+
+    Raises:
+        ConfigurationError: ``WORKOS_API_KEY`` or ``WORKOS_CLIENT_ID`` is unset or blank.
+    """
+    values: dict[str, str] = {}
+    for argument, variable in ENVIRONMENT_VARIABLES.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            values[argument] = value
+        elif argument != "base_url":  # the base URL has a default; the others do not
+            raise ConfigurationError(f"Set the environment variable {variable}.")
+    return values
+
+
+def check_prefixed(argument: str, value: object, prefix: str) -> None:
+    """Refuse a missing value, or one without ``prefix`` or with surrounding spaces."""
+    variable = ENVIRONMENT_VARIABLES[argument]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{argument} is missing: pass it, or set {variable}.")
+    if not value.startswith(prefix) or value != value.strip():
+        raise ConfigurationError(
+            f"{argument} must start with {prefix!r} and have no spaces: check {variable}."
+        )
+
+
+def check_timeout(timeout: object) -> tuple[float, float]:
+    """A ``(connect, read)`` pair of positive, finite seconds from a number or a pair."""
+
+    def seconds(value: object) -> bool:
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and 0 < value < float("inf")  # also refuses NaN
+        )
+
+    if seconds(timeout):
+        return (float(timeout), float(timeout))  # type: ignore[arg-type]
+    if isinstance(timeout, tuple) and len(timeout) == 2 and all(map(seconds, timeout)):
+        return (float(timeout[0]), float(timeout[1]))
+    # None would mean "wait for ever", which no sign-in request should do.
+    raise ConfigurationError(
+        "timeout must be a positive number of seconds, or a (connect, read) pair of them."
+    )
+
+
+def check_max_retries(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigurationError("max_retries must be a whole number, 0 or more.")
+    return value
+
+
+def check_max_retry_wait(value: object) -> float:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not value >= 0  # also refuses NaN, which compares false to everything
+    ):
+        raise ConfigurationError("max_retry_wait must be a number of seconds, 0 or more.")
+    return float(value)
+
+
+def check_base_url(base_url: object) -> str:
+    """The base URL without a trailing slash, if it is a safe place to send the API key."""
+    if not isinstance(base_url, str):
+        raise ConfigurationError("base_url must be a string: check WORKOS_BASE_URL.")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}: check WORKOS_BASE_URL."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            "base_url must not have a query, fragment or credentials: check WORKOS_BASE_URL."
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        # The API key travels in every request; plain HTTP is only for a local emulator.
+        raise ConfigurationError(
+            "base_url must use https except for localhost: check WORKOS_BASE_URL."
+        )
+    return base_url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost`` or a loopback address."""
+    if host in _LOOPBACK_NAMES:
+        return True
+    import ipaddress  # only needed for a plain-http base URL, so kept off the import path
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
