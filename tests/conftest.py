@@ -19,10 +19,13 @@ from typing import Any
 import pytest
 
 from tests import emulator
-from tests.clients import client_kind, make_client  # noqa: F401  (fixtures for every test)
+from tests.clients import make_client
 from tests.loopback import loopback, second_loopback  # noqa: F401  (fixtures for every test)
 from tests.scrub import scrub_request, scrub_response
 from workos_sso import SSOClient
+
+#: The client_kind fixture, which runs a test once with each kind of client.
+pytest_plugins = ["tests.clients"]
 
 #: Where replayed cassettes pretend the emulator was; requests match on path and query only.
 REPLAY_BASE_URL = "http://127.0.0.1:4100"

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from . import _protocol
 from ._config import POOL_SIZE
 from ._errors import ConfigurationError
-from . import _protocol
 from ._protocol import Action, Fault, FaultKind, Outcome, Pause, Request, Response
 
 __all__ = ["AsyncTransport", "library_version"]

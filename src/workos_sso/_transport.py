@@ -16,8 +16,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from ._config import POOL_SIZE
 from . import _protocol
+from ._config import POOL_SIZE
 from ._protocol import Action, Fault, FaultKind, Outcome, Pause, Request, Response
 
 __all__ = ["SyncTransport"]
