@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional, TextIO
 from urllib.parse import urlsplit
 
+from . import _config
 from ._client import SSOClient
-from ._config import DEFAULT_BASE_URL, check_base_url, is_loopback
+from ._config import DEFAULT_BASE_URL, is_loopback
 from ._convert import unstructure
 from ._errors import (
     AuthenticationError,
@@ -434,7 +435,7 @@ def check_client_id(settings: Settings) -> Check:
 
 def check_base_url(settings: Settings) -> Check:
     try:
-        check_base_url(settings.base_url)
+        _config.check_base_url(settings.base_url)
     except ConfigurationError as exc:
         return Check("base url", FAIL, exc.message, "Fix WORKOS_BASE_URL or --base-url.")
     source = _source(settings, "base_url") or " (the default)"
