@@ -19,13 +19,10 @@ from typing import Any
 import pytest
 
 from tests import emulator
-from tests.clients import make_client
+from tests.clients import client_kind, make_client  # noqa: F401  (client_kind: a fixture)
 from tests.loopback import loopback, second_loopback  # noqa: F401  (fixtures for every test)
 from tests.scrub import scrub_request, scrub_response
 from workos_sso import SSOClient
-
-#: The client_kind fixture, which runs a test once with each kind of client.
-pytest_plugins = ["tests.clients"]
 
 #: Where replayed cassettes pretend the emulator was; requests match on path and query only.
 REPLAY_BASE_URL = "http://127.0.0.1:4100"
@@ -57,7 +54,7 @@ def base_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sso(base_url: str, client_kind: str) -> Iterator[SSOClient]:
+def sso(base_url: str, client_kind: str) -> Iterator[SSOClient]:  # noqa: F811
     """A client with the seed's default key, once of each kind; retries kept short."""
     with make_client(
         api_key=emulator.DEFAULT_API_KEY,

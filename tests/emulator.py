@@ -23,6 +23,8 @@ SEED = Path(__file__).resolve().parent / "seed.yaml"
 DEFAULT_API_KEY = "sk_test_default"
 #: The seed's spare keys: the emulator allows each key 1,000 requests a minute.
 SPARE_API_KEYS = ("sk_test_bulk_one", "sk_test_bulk_two", "sk_test_bulk_three", "sk_test_bulk_four")
+#: A key for the async client's load test alone (a thousand calls in a few seconds).
+LOAD_API_KEY = "sk_test_async_load"
 CLIENT_ID = "client_01TESTCLIENT"
 
 
