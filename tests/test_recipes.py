@@ -95,10 +95,14 @@ def _flask_client(env: dict[str, str]) -> AppClient:
     )
 
 
-def _fastapi_client(env: dict[str, str]) -> AppClient:
+def _fastapi_client(env: dict[str, str], request: pytest.FixtureRequest) -> AppClient:
     from fastapi.testclient import TestClient
 
     client = TestClient(_load("fastapi_app").create_app(env), follow_redirects=False)
+    # Entered as a server runs the app: one event loop for every request, and the lifespan
+    # that opens and closes the app's AsyncSSOClient.
+    client.__enter__()
+    request.addfinalizer(lambda: client.__exit__(None, None, None))
 
     def reply(response: Any) -> Reply:
         return Reply(
@@ -152,7 +156,7 @@ def _new_client(name: str, request: pytest.FixtureRequest) -> AppClient:
     if name == "flask":
         return _flask_client(env)
     if name == "fastapi":
-        return _fastapi_client(env)
+        return _fastapi_client(env, request)
     return _django_client(request.getfixturevalue("django_module"))
 
 

@@ -1,8 +1,8 @@
-"""Sign in with WorkOS SSO in a FastAPI app: a complete, copyable recipe.
+"""Sign in with WorkOS SSO in a FastAPI app: a complete, copyable recipe, async end to end.
 
 Run it against the emulator (``python tests/emulator.py`` prints its URL)::
 
-    pip install workos-sso fastapi uvicorn itsdangerous
+    pip install 'workos-sso[async]' fastapi uvicorn itsdangerous
     export WORKOS_API_KEY=sk_test_default WORKOS_CLIENT_ID=client_01TESTCLIENT
     export WORKOS_BASE_URL=http://127.0.0.1:4100          # the emulator; omit for WorkOS
     export WORKOS_REDIRECT_URI=http://127.0.0.1:8000/callback
@@ -12,6 +12,8 @@ Run it against the emulator (``python tests/emulator.py`` prints its URL)::
 Routes: ``/`` (sign-in page, or who is signed in), ``/login?organization=...&next=/path``,
 ``POST /login/email``, ``/callback`` (must match ``WORKOS_REDIRECT_URI``) and ``POST /logout``.
 The session is Starlette's signed cookie (``SessionMiddleware``, which needs ``itsdangerous``).
+Every call to WorkOS goes through one ``AsyncSSOClient``, made when the app starts (inside its
+event loop) and closed when it stops, so no request ever blocks a worker thread.
 
 Tenancy: ``handle_callback`` refuses a profile from any organization other than the one the
 sign-in was started for. That proves where the sign-in came from, not which of *your* tenants
@@ -27,7 +29,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from html import escape
 from typing import Optional
 from urllib.parse import parse_qs, urlsplit
@@ -37,17 +40,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from workos_sso import (
+    AsyncSSOClient,
     InvalidGrantError,
     NoSSOForDomainError,
     SessionUser,
     SignInError,
-    SSOClient,
     StateError,
     UnexpectedOrganizationError,
     WorkOSError,
-    handle_callback,
+    handle_callback_async,
     safe_return_to,
-    start_sign_in,
+    start_sign_in_async,
 )
 
 logger = logging.getLogger(__name__)
@@ -97,11 +100,18 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
     env = os.environ if environ is None else environ
     redirect_uri = env["WORKOS_REDIRECT_URI"]
     default_organization = env.get("WORKOS_ORGANIZATION_ID", "")
-    sso = SSOClient.from_env(environ=env)
+    # Made here so a missing setting fails at start-up; it opens its connections inside the
+    # app's event loop on first use, and the lifespan closes them when the app stops.
+    sso = AsyncSSOClient.from_env(environ=env)
     # Without APP_SECRET_KEY every restart signs everyone out, which is fine on a laptop only.
     secret_key = env.get("APP_SECRET_KEY") or secrets.token_hex(32)
 
-    app = FastAPI()
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with sso:
+            yield
+
+    app = FastAPI(lifespan=lifespan)
     # Starlette's session cookie is always HttpOnly; Lax lets it come along on the top-level
     # redirect back from the identity provider.
     app.add_middleware(
@@ -120,13 +130,13 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
         return RedirectResponse(url, status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> str:
+    async def home(request: Request) -> str:
         user = request.session.get("user")
         message = request.session.pop("message", None)
         return render(message, SessionUser.from_dict(user) if user else None, default_organization)
 
     @app.get("/login")
-    def login(
+    async def login(
         request: Request, organization: Optional[str] = None, next: Optional[str] = None
     ) -> RedirectResponse:
         # Demo only: the query string picks the organization. A real app decides it on the server
@@ -135,7 +145,7 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
         chosen = organization or default_organization
         if not chosen:
             return back_to_sign_in(request, "Choose an organization, or use your work email.")
-        start = start_sign_in(
+        start = await start_sign_in_async(
             sso,
             redirect_uri=redirect_uri,
             organization=chosen,
@@ -151,7 +161,9 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         email = form.get("email", [""])[0]
         try:
-            start = start_sign_in(sso, redirect_uri=redirect_uri, email=email, secret=secret_key)
+            start = await start_sign_in_async(
+                sso, redirect_uri=redirect_uri, email=email, secret=secret_key
+            )
         except NoSSOForDomainError as error:
             # Where the app has another way to sign in (passwords, magic links), go there.
             return back_to_sign_in(request, f"{error.domain} does not use single sign-on here.")
@@ -161,9 +173,9 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
         return redirect_to(start.url)
 
     @app.get("/callback")
-    def callback(request: Request) -> RedirectResponse:
+    async def callback(request: Request) -> RedirectResponse:
         try:
-            result = handle_callback(
+            result = await handle_callback_async(
                 sso,
                 request.query_params,
                 # Popped, so this state is good for one callback only.
@@ -188,14 +200,14 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> FastAPI:
         return redirect_to(result.return_to)
 
     @app.post("/logout")
-    def logout(request: Request) -> RedirectResponse:
+    async def logout(request: Request) -> RedirectResponse:
         user = request.session.get("user")
         request.session.clear()
         if not user:
             return redirect_to("/")
         try:
             # Ends the identity provider's session too, not just ours.
-            logout = sso.authorize_logout(profile_id=SessionUser.from_dict(user).id)
+            logout = await sso.authorize_logout(profile_id=SessionUser.from_dict(user).id)
         except WorkOSError:
             return redirect_to("/")
         return redirect_to(logout.logout_url)

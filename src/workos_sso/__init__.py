@@ -74,8 +74,8 @@ from ._pagination import AsyncPager, Pager
 from ._version import __version__
 
 # The login-flow helpers are imported on first use, so a script or a serverless function that
-# only calls the API does not pay for them at start-up (about a third of this package's own
-# import time); so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
+# only calls the API does not pay for them at start-up (docs/performance.md has the figures);
+# so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
 # client is made. Type checkers see them as ordinary imports.
 _LOGIN_NAMES = frozenset(
     {
