@@ -11,7 +11,8 @@ round), then measures, alternating the contenders round by round:
    both as the first walk of a process and as a second walk, once bounded caches are full;
    then where the extra memory of the longer walk goes (tracemalloc snapshots);
 4. building an authorization URL;
-5. structuring a page of 100 connections from decoded JSON.
+5. 300 ``get_connection`` calls, 20 at a time, through one async client: ours, the official
+   SDK's ``AsyncWorkOSClient`` and a bare ``aiohttp.ClientSession`` doing the same GET.
 
 It prints markdown tables of medians and ratios with each target, met or missed. ``--check``
 makes a missed target exit with status 1; without it the script fails only when something is
@@ -21,6 +22,7 @@ broken (a walk that returns the wrong count, a contender that raises).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
@@ -40,11 +42,10 @@ from typing import Any, Callable, Optional, Union
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import requests  # noqa: E402
 import workos  # noqa: E402
 from tests import emulator  # noqa: E402
-from workos._pagination import ListMetadata, SyncPage  # noqa: E402
-from workos.sso.models import Connection as OfficialConnection  # noqa: E402
 
 import workos_sso  # noqa: E402
 from workos_sso._convert import structure_page  # noqa: E402
@@ -52,6 +53,9 @@ from workos_sso._convert import structure_page  # noqa: E402
 OURS = "workos_sso"
 OFFICIAL = "official SDK"
 BARE = "bare requests"
+OURS_ASYNC = "workos_sso async"
+OFFICIAL_ASYNC = "official SDK async"
+BARE_ASYNC = "bare aiohttp"
 BASELINE_IMPORT = "requests, attrs, cattrs"
 REDIRECT_URI = "https://app.example.com/callback"
 PAGE_SIZE = 100
@@ -68,7 +72,7 @@ class Settings:
     import_rounds: int
     calls_per_round: int
     url_calls_per_round: int
-    structure_calls_per_round: int
+    async_calls_per_round: int
     walk_small: int
     walk_large: int
     memory_rounds: int
@@ -79,7 +83,7 @@ FULL = Settings(
     import_rounds=15,
     calls_per_round=200,
     url_calls_per_round=20_000,
-    structure_calls_per_round=200,
+    async_calls_per_round=300,
     walk_small=1_900,
     walk_large=19_000,
     memory_rounds=2,
@@ -89,7 +93,7 @@ QUICK = Settings(
     import_rounds=5,
     calls_per_round=50,
     url_calls_per_round=2_000,
-    structure_calls_per_round=20,
+    async_calls_per_round=300,
     walk_small=1_900,
     walk_large=19_000,
     memory_rounds=1,
@@ -521,29 +525,89 @@ def bench_authorization_url(settings: Settings, url: str, organization_id: str) 
     return measure
 
 
-# --- 5. Structuring a page -------------------------------------------------------------------
+# --- 5. Concurrent async calls --------------------------------------------------------------
+
+#: How many calls of a round are in flight at once.
+CONCURRENCY = 20
 
 
-def structure_official(data: dict[str, Any]) -> SyncPage[OfficialConnection]:
-    # What the official client does with a list response once it is decoded.
-    items = [OfficialConnection.from_dict(item) for item in data.get("data") or []]
-    metadata = ListMetadata.from_dict(data.get("list_metadata", {}))
-    return SyncPage(data=items, list_metadata=metadata)
+class BareAiohttp:
+    """What a hand-rolled async integration does: one ClientSession, the same headers."""
+
+    def __init__(self, url: str, api_key: str) -> None:
+        self.url = url
+        self.headers = {
+            "Accept": "application/json",
+            "User-Agent": f"bench-bare-aiohttp/{aiohttp.__version__}",
+            "Authorization": f"Bearer {api_key}",
+        }
+        self.session: Optional[aiohttp.ClientSession] = None
+
+    async def get_connection(self, connection_id: str) -> Any:
+        if self.session is None:  # made inside the running loop, as aiohttp requires
+            self.session = aiohttp.ClientSession()
+        async with self.session.get(
+            f"{self.url}/connections/{connection_id}", headers=self.headers
+        ) as response:
+            response.raise_for_status()
+            return json.loads(await response.read())
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
 
 
-def bench_structure(settings: Settings, page_json: bytes) -> Measure:
-    measure = Measure("structure a page of 100 connections", "µs")
-    data = json.loads(page_json)
-    actions: dict[str, Callable[[], object]] = {
-        OURS: lambda: structure_page(data, workos_sso.Connection, what="GET /connections"),
-        OFFICIAL: lambda: structure_official(data),
-    }
-    ours_page, official_page = actions[OURS](), structure_official(data)
-    assert len(ours_page.data) == len(official_page.data) == PAGE_SIZE  # type: ignore[attr-defined]
+def make_async_caller(
+    contender: str, url: str, api_key: str, connection_id: str
+) -> tuple[Any, Any]:
+    """An async client of ``contender``, a coroutine function calling its get_connection, and
+    a coroutine function closing it."""
+    if contender == OURS_ASYNC:
+        ours = workos_sso.AsyncSSOClient(
+            api_key=api_key, client_id=emulator.CLIENT_ID, base_url=url
+        )
+        return (lambda: ours.get_connection(connection_id)), ours.aclose
+    if contender == OFFICIAL_ASYNC:
+        official = workos.AsyncWorkOSClient(
+            api_key=api_key, client_id=emulator.CLIENT_ID, base_url=url
+        )
+        return (lambda: official.sso.get_connection(connection_id)), official.close
+    bare = BareAiohttp(url, api_key)
+    return (lambda: bare.get_connection(connection_id)), bare.close
+
+
+async def concurrent_round(call: Callable[[], Any], total: int) -> float:
+    """Seconds for ``total`` calls, at most CONCURRENCY in flight, after a warm-up."""
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def one() -> None:
+        async with limit:
+            await call()
+
+    await asyncio.gather(*[one() for _ in range(CONCURRENCY)])  # open the pooled connections
+    gc.collect()
+    started = time.perf_counter()
+    await asyncio.gather(*[one() for _ in range(total)])
+    return time.perf_counter() - started
+
+
+def bench_async_get_connection(
+    settings: Settings, url: str, keys: KeyPool, connection_id: str
+) -> Measure:
+    measure = Measure(
+        f"{settings.async_calls_per_round} async get_connection, {CONCURRENCY} at a time", "ms"
+    )
+
+    async def one_round(contender: str) -> float:
+        call, close = make_async_caller(contender, url, keys.take(), connection_id)
+        try:
+            return await concurrent_round(call, settings.async_calls_per_round)
+        finally:
+            await close()
+
     for round_number in range(settings.rounds):
-        for contender in alternating(list(actions), round_number):
-            seconds = timed(actions[contender], settings.structure_calls_per_round)
-            measure.add(contender, seconds * 1e6)
+        for contender in alternating([OURS_ASYNC, OFFICIAL_ASYNC, BARE_ASYNC], round_number):
+            measure.add(contender, asyncio.run(one_round(contender)) * 1000)
     return measure
 
 
@@ -580,7 +644,7 @@ def number(value: float) -> str:
 
 
 def medians_table(measures: Sequence[Measure]) -> list[str]:
-    contenders = [OURS, OFFICIAL, BARE, BASELINE_IMPORT]
+    contenders = [OURS, OFFICIAL, BARE, BASELINE_IMPORT, OURS_ASYNC, OFFICIAL_ASYNC, BARE_ASYNC]
     lines = [
         "| Measure | unit | " + " | ".join(contenders) + " |",
         "|---|---|" + "---:|" * len(contenders),
@@ -638,7 +702,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     settings = QUICK if arguments.quick else FULL
     print(f"Machine: {machine()}", flush=True)
 
-    keys = KeyPool(size=60 + settings.rounds * 8 + settings.memory_rounds * 8)
+    keys = KeyPool(size=60 + settings.rounds * 11 + settings.memory_rounds * 8)
     measures: list[Measure] = []
     started = time.perf_counter()
     print("import time ...", flush=True)
@@ -675,8 +739,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("authorization URL ...", flush=True)
             url_measure = bench_authorization_url(settings, small.url, first["organization_id"])
             measures.append(url_measure)
-            print("page structuring ...", flush=True)
-            measures.append(bench_structure(settings, page_json))
+            print("concurrent async get_connection ...", flush=True)
+            async_calls = bench_async_get_connection(settings, small.url, keys, first["id"])
+            measures.append(async_calls)
 
     get_connection = measures[1]
     extra_pages = (settings.walk_large - settings.walk_small) // PAGE_SIZE
@@ -699,7 +764,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             GROWTH_PER_PAGE_LIMIT,
         ),
         Target("authorization URL vs official SDK", url_measure, OURS, OFFICIAL, 1.00),
-        Target("page structuring vs official SDK", measures[-1], OURS, OFFICIAL, 1.00),
+        Target("async calls vs official async SDK", async_calls, OURS_ASYNC, OFFICIAL_ASYNC, 1.00),
+        Target("async calls vs bare aiohttp", async_calls, OURS_ASYNC, BARE_ASYNC, 1.15),
     ]
     mode = "quick" if arguments.quick else "full"
     print()

@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from . import _protocol
 from ._config import POOL_SIZE
 from ._errors import ConfigurationError
-from ._protocol import Action, Fault, FaultKind, Outcome, Pause, Request, Response
+from ._protocol import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
 
 __all__ = ["AsyncTransport", "library_version"]
 
@@ -87,22 +86,12 @@ class AsyncTransport:
             ) as response:
                 # Leaving this block before the body is read whole (too large, cancelled)
                 # closes the connection instead of returning it to the pool half-read.
-                declared = response.content_length
-                if declared is not None and declared > _protocol.MAX_BODY_BYTES:
-                    return Fault(FaultKind.TOO_LARGE)
-                chunks = []
-                size = 0
-                async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
-                    size += len(chunk)
-                    if size > _protocol.MAX_BODY_BYTES:
-                        return Fault(FaultKind.TOO_LARGE)
-                    chunks.append(chunk)
-                return Response(
-                    status=response.status,
-                    reason=response.reason or "",
-                    headers=response.headers,
-                    body=b"".join(chunks),
-                )
+                body = BodyReader(response.status, response.content_length)
+                if body.wants_more:
+                    async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+                        if not body.add(chunk):
+                            break
+                return body.outcome(response.reason or "", response.headers)
         except aiohttp.ClientError as exc:
             return _fault(exc)
         except asyncio.TimeoutError as exc:  # raised by aiohttp for a sock_read timeout
@@ -120,11 +109,16 @@ class AsyncTransport:
                 "create one client per event loop."
             )
         if self._session is None:
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=POOL_SIZE),
                 cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
                 trust_env=False,
             )
+            # aiohttp resends an idempotent request once by itself when a kept-alive connection
+            # drops. The protocol's retry policy decides every retry (max_retries=0 is one
+            # attempt, and each attempt is logged), so aiohttp's own is turned off.
+            session._retry_connection = False
+            self._session = session
         return self._session
 
 

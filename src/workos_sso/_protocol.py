@@ -68,6 +68,8 @@ from ._models import (
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_ERROR_BODY_BYTES",
+    "BodyReader",
     "Call",
     "Fault",
     "FaultKind",
@@ -86,6 +88,9 @@ T = TypeVar("T")
 
 #: No SSO response comes near this; a larger body is a misdirected or hostile server.
 MAX_BODY_BYTES = 16 * 1024 * 1024
+#: An error's body only carries a message: past this much, the rest is not read, so a huge or
+#: endless error body can neither exhaust memory nor stall a retry.
+MAX_ERROR_BODY_BYTES = 64 * 1024
 _MAX_MESSAGE_CHARS = 500
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -189,6 +194,42 @@ class Pause:
 
 Outcome = Union[Response, Fault]
 Action = Union[Request, Pause]
+
+
+class BodyReader:
+    """Collects an answer's body as a transport reads it, within the size limits.
+
+    A transport feeds it chunks while :meth:`add` returns True, then asks for the
+    :meth:`outcome`. A successful answer larger than ``MAX_BODY_BYTES`` is a ``Fault``; an
+    error answer is cut at ``MAX_ERROR_BODY_BYTES`` and keeps its status. A transport that
+    stops early closes the connection instead of returning it to its pool.
+    """
+
+    __slots__ = ("_chunks", "_limit", "_size", "_status", "too_large")
+
+    def __init__(self, status: int, declared_length: Optional[int]) -> None:
+        self._status = status
+        self._limit = MAX_BODY_BYTES if 200 <= status < 300 else MAX_ERROR_BODY_BYTES
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self.too_large = declared_length is not None and declared_length > self._limit
+
+    @property
+    def wants_more(self) -> bool:
+        return not self.too_large
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep ``chunk``; False once the limit is passed and reading should stop."""
+        room = self._limit - self._size
+        self._chunks.append(chunk[:room])
+        self._size += len(chunk)
+        self.too_large = self._size > self._limit
+        return not self.too_large
+
+    def outcome(self, reason: str, headers: Mapping[str, str]) -> Outcome:
+        if self.too_large and 200 <= self._status < 300:
+            return Fault(FaultKind.TOO_LARGE)
+        return Response(self._status, reason, headers, b"".join(self._chunks))
 
 
 # --- Retrying ---------------------------------------------------------------------------------

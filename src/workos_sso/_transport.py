@@ -16,9 +16,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from . import _protocol
 from ._config import POOL_SIZE
-from ._protocol import Action, Fault, FaultKind, Outcome, Pause, Request, Response
+from ._protocol import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
 
 __all__ = ["SyncTransport"]
 
@@ -96,19 +95,11 @@ class SyncTransport:
                     auth=_keep_headers,
                 )
             try:
-                body = _read_body(response)
+                return _read(response)
             finally:
                 response.close()
-        except _TooLargeError:
-            return Fault(FaultKind.TOO_LARGE)
         except requests.RequestException as exc:
             return _fault(exc)
-        return Response(
-            status=response.status_code,
-            reason=response.reason if isinstance(response.reason, str) else "",
-            headers=response.headers,
-            body=body,
-        )
 
     def _send_direct(
         self, request: Request, headers: MutableMapping[str, str]
@@ -134,26 +125,19 @@ def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest
     return request
 
 
-class _TooLargeError(Exception):
-    pass
-
-
-def _read_body(response: requests.Response) -> bytes:
+def _read(response: requests.Response) -> Outcome:
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > _protocol.MAX_BODY_BYTES:
-        raise _TooLargeError
+    body = BodyReader(response.status_code, int(declared) if declared.isdigit() else None)
     # urllib3 2 raises on a body cut short of its Content-Length; urllib3 1.26 does so only when
     # asked, and otherwise returns what came, which may even parse as JSON.
     if getattr(response.raw, "enforce_content_length", True) is False:
         response.raw.enforce_content_length = True
-    chunks = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > _protocol.MAX_BODY_BYTES:
-            raise _TooLargeError
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if body.wants_more:
+        for chunk in response.iter_content(_CHUNK_BYTES):
+            if not body.add(chunk):
+                break
+    reason = response.reason if isinstance(response.reason, str) else ""
+    return body.outcome(reason, response.headers)
 
 
 def _fault(exc: requests.RequestException) -> Fault:
