@@ -61,9 +61,17 @@ def _documented_names() -> dict[str, str]:
             continue  # __version__ is a string
         node = _definition(obj)
         docstrings[name] = ast.get_docstring(node) or ""
-        if isinstance(node, ast.ClassDef):
-            for member in _public_members(node):
-                docstrings[f"{name}.{member.name}"] = ast.get_docstring(member) or ""
+        if not isinstance(node, ast.ClassDef):
+            continue
+        # The class's own members, then those it inherits from the package's own bases (both
+        # clients get their URL builders from one base class).
+        for cls in inspect.getmro(obj):
+            if not cls.__module__.startswith("workos_sso."):
+                continue
+            base_node = _definition(cls)
+            assert isinstance(base_node, ast.ClassDef)
+            for member in _public_members(base_node):
+                docstrings.setdefault(f"{name}.{member.name}", ast.get_docstring(member) or "")
     return docstrings
 
 

@@ -8,6 +8,7 @@ answers like the SSO API, so the annotated types are also checked against real r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from workos_sso import (
     APIError,
+    AsyncPager,
+    AsyncSSOClient,
     ConfigurationError,
     Connection,
     ConnectionDomain,
@@ -42,9 +45,13 @@ from workos_sso import (
     RateLimitError,
     Role,
     SSOClient,
+    SignInResult,
+    SignInStart,
     UnprocessableEntityError,
     WorkOSError,
     __version__,
+    handle_callback_async,
+    start_sign_in_async,
     unstructure,
 )
 
@@ -141,6 +148,38 @@ def remove_connection(sso: SSOClient, connection_id: str) -> bool:
 def sign_out_url(sso: SSOClient, profile_id: str) -> str:
     logout: LogoutAuthorization = sso.authorize_logout(profile_id=profile_id)
     return sso.get_logout_url(logout.logout_token)
+
+
+# --- the same application code in an async app ------------------------------------------------
+
+
+async def async_session(environ: Mapping[str, str]) -> dict[str, Any]:
+    async with AsyncSSOClient.from_env(environ=environ, max_retries=0) as sso:
+        url: str = sso.get_authorization_url(redirect_uri=REDIRECT_URI, organization="org_1")
+        assert url.startswith(sso.base_url)
+        result: ProfileAndToken = await sso.get_profile_and_token("sso_code_fresh")
+        profile: Profile = await sso.get_profile(result.access_token)
+        pager: AsyncPager[Connection] = sso.list_connections(domain="example.com")
+        names = [connection.name async for connection in pager]
+        pages: list[Page[Connection]] = [page async for page in pager.pages()]
+        connection: Connection = await sso.get_connection("conn_01TYPING")
+        await sso.delete_connection("conn_01TYPING")
+        logout: LogoutAuthorization = await sso.authorize_logout(profile_id=profile.id)
+        start: SignInStart = await start_sign_in_async(
+            sso, redirect_uri=REDIRECT_URI, organization="org_01TYPING"
+        )
+        callback = f"code=sso_code_fresh&state={start.state.value}"
+        signed_in: SignInResult = await handle_callback_async(
+            sso, callback, expected_state=start.state
+        )
+        return {
+            "email": profile.email,
+            "names": names,
+            "pages": len(pages),
+            "connection": connection.id,
+            "logout": sso.get_logout_url(logout.logout_token),
+            "signed_in": signed_in.profile.email,
+        }
 
 
 def explain(error: WorkOSError) -> str:
@@ -313,3 +352,13 @@ def test_public_api() -> None:
                 "rate limited, retry in 120.0"
             )
             assert explain(failure(lambda: sso.list_connections(limit=0))).startswith("bug: limit")
+
+        async_result = asyncio.run(async_session(environ))
+        assert async_result == {
+            "email": "ada@example.com",
+            "names": ["Example Okta", "Example Okta"],
+            "pages": 2,
+            "connection": "conn_01TYPING",
+            "logout": f"{url}/sso/logout?token=typing-lt",
+            "signed_in": "ada@example.com",
+        }
