@@ -65,15 +65,19 @@ def estimate_state_bits(state: str) -> float:
     """An upper bound on the randomness of ``state``: its length times log2 of its alphabet.
 
     The alphabet is the smallest common one (digits, hex, base32, alphanumerics, base64) that
-    holds every character, grown by the characters it lacks. Trailing ``=`` padding counts for
-    nothing. A state with structure inside (a signed JSON payload) is credited with more than it
-    holds; the estimate can only show that a state is too short, never that it is random.
+    holds every character; failing that, the one that lacks the fewest, grown by those. Trailing
+    ``=`` padding counts for nothing. A state with structure inside (a signed JSON payload) is
+    credited with more than it holds: the estimate can show that a state is too short, never
+    that it is random.
     """
     body = state.rstrip("=")
     if not body:
         return 0.0
     characters = set(body)
-    size = min(len(alphabet | characters) for alphabet in _ALPHABETS)
+    # Fewest characters outside the alphabet first, then the smaller alphabet.
+    _, size = min(
+        (len(characters - alphabet), len(alphabet | characters)) for alphabet in _ALPHABETS
+    )
     return len(body) * math.log2(size)
 
 
@@ -364,10 +368,15 @@ _STATE_FIX = (
     "Create a random state for each sign-in (secrets.token_urlsafe(32)), keep it in the "
     "user's session, and pass it to the authorization URL."
 )
-_REFUSE_FIX = (
-    "Compare the callback's state with the one kept in this browser's session, use the code "
-    "once, and send the user back to sign in on any mismatch."
+_STATE_CHECK_FIX = (
+    "Compare the callback's state with the one kept in this browser's session, and send the "
+    "user back to sign in when it is missing or different."
 )
+_REPLAY_FIX = (
+    "Exchange each code once and never sign in again on a code already used (WorkOS answers "
+    "invalid_grant); keep the state good for one callback only."
+)
+_ERROR_FIX = "On a callback with ?error=, show the error or send the user back to sign in."
 
 
 class Probe:
@@ -653,7 +662,7 @@ class Probe:
 
     # --- attacks -------------------------------------------------------------------------
 
-    def _refused(self, name: str, attack: str, browser: Browser, url: str) -> Check:
+    def _refused(self, name: str, attack: str, browser: Browser, url: str, fix: str) -> Check:
         """Deliver a hostile callback URL and judge the app's answer."""
         try:
             hops = browser.follow(url)
@@ -677,7 +686,7 @@ class Probe:
                 "Pass --protected-url so the probe can look for a session.",
             )
         if self.signed_in(browser):
-            return Check(name, FAIL, f"{attack}: the app signed the browser in.", _REFUSE_FIX)
+            return Check(name, FAIL, f"{attack}: the app signed the browser in.", fix)
         return Check(name, PASS, f"{attack}: refused ({answer}), no session.")
 
     def _attack_sign_in(self, name: str) -> tuple[Optional[Browser], SignIn, Optional[Check]]:
@@ -701,7 +710,9 @@ class Probe:
                 "callback: the session was not renewed at sign-in (session fixation).",
                 "Start a new session (new id or cookie value) when the user signs in.",
             )
-        return self._refused(name, "the same callback URL again", replayer, callback_url)
+        return self._refused(
+            name, "the same callback URL again", replayer, callback_url, _REPLAY_FIX
+        )
 
     def check_altered_state(self) -> Check:
         name = "altered state"
@@ -710,7 +721,8 @@ class Probe:
             return skipped or Check(name, SKIP, "skipped.")
         state = sign_in.state or ""
         url = with_query(sign_in.callback_url, {"state": altered(state)})
-        return self._refused(name, "a callback with one character of state changed", browser, url)
+        attack = "a callback with one character of state changed"
+        return self._refused(name, attack, browser, url, _STATE_CHECK_FIX)
 
     def check_missing_state(self) -> Check:
         name = "missing state"
@@ -718,7 +730,7 @@ class Probe:
         if skipped or browser is None or sign_in.callback_url is None:
             return skipped or Check(name, SKIP, "skipped.")
         url = with_query(sign_in.callback_url, {"state": None})
-        return self._refused(name, "a callback without state", browser, url)
+        return self._refused(name, "a callback without state", browser, url, _STATE_CHECK_FIX)
 
     def check_foreign_state(self) -> Check:
         name = "foreign state"
@@ -731,9 +743,8 @@ class Probe:
         victim_start = self.start(victim)
         if victim_start.authorize_url is None:
             return Check(name, SKIP, "skipped: a second sign-in did not start.")
-        return self._refused(
-            name, "another browser's callback (code and state)", victim, sign_in.callback_url
-        )
+        attack = "another browser's callback (code and state)"
+        return self._refused(name, attack, victim, sign_in.callback_url, _STATE_CHECK_FIX)
 
     def check_access_denied(self) -> Check:
         name = "access denied"
@@ -750,7 +761,8 @@ class Probe:
         if sign_in.state:
             error["state"] = sign_in.state
         url = with_query(redirect_uri, error)
-        return self._refused(name, "a callback with error=access_denied", browser, url)
+        attack = "a callback with error=access_denied"
+        return self._refused(name, attack, browser, url, _ERROR_FIX)
 
     def check_open_redirect(self) -> Check:
         name = "open redirect"
