@@ -28,7 +28,12 @@ from workos_sso._verify import (
     Browser,
     Hop,
     HostPolicy,
+    Probe,
+    VerifyOptions,
     altered,
+    check_authorize_params,
+    check_state,
+    check_state_entropy,
     estimate_state_bits,
     parse_set_cookie,
     where,
@@ -158,6 +163,70 @@ def test_url_helpers_keep_secrets_out_and_change_one_parameter() -> None:
     assert tampered != state
     assert len(tampered) == len(state)
     assert sum(a != b for a, b in zip(state, tampered)) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        (
+            "client_id=client_1&response_type=code&organization=org_1&redirect_uri=http%3A%2F%2F"
+            "127.0.0.1%2Fcb",
+            "PASS",
+            "organization",
+        ),
+        (
+            "client_id=client_1&response_type=token&organization=org_1&redirect_uri=http%3A%2F%2Fh",
+            "FAIL",
+            "response_type is token",
+        ),
+        (
+            "client_id=client_1&response_type=code&organization=org_1&connection=conn_1"
+            "&redirect_uri=http%3A%2F%2Fh",
+            "FAIL",
+            "exactly one",
+        ),
+        ("response_type=code&provider=GoogleOAuth", "FAIL", "no client_id; no redirect_uri"),
+    ],
+)
+def test_authorize_params(query: str, status: str, words: str) -> None:
+    check = check_authorize_params(f"http://127.0.0.1:4100/sso/authorize?{query}")
+    assert check.status == status
+    assert words in check.detail
+
+
+def test_state_checks_never_show_the_state() -> None:
+    state = secrets.token_urlsafe(32)
+    checks = [
+        check_state(state, secrets.token_urlsafe(32)),
+        check_state(state, state),
+        check_state(None, None),
+        check_state_entropy(state),
+        check_state_entropy("1234"),
+    ]
+    assert [check.status for check in checks] == ["PASS", "FAIL", "FAIL", "PASS", "FAIL"]
+    assert all(state not in f"{check.detail} {check.fix}" for check in checks)
+    assert "43 chars" in checks[0].detail
+
+
+@pytest.mark.parametrize(
+    ("login_url", "header", "flaws"),
+    [
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", []),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Strict", []),
+        ("http://127.0.0.1:5000/login", "s=1; SameSite=Lax", ["HttpOnly"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly", ["no SameSite"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None"]),
+        ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", ["Secure"]),
+        ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", []),
+    ],
+)
+def test_cookie_flags_expected_of_a_session(login_url: str, header: str, flaws: list[str]) -> None:
+    cookie = parse_set_cookie(header)
+    assert cookie is not None
+    found = Probe(VerifyOptions(login_url=login_url)).cookie_flaws(cookie)
+    assert len(found) == len(flaws)
+    for flaw, words in zip(found, flaws):
+        assert words in flaw
 
 
 def test_verify_refuses_a_login_url_off_this_machine(capsys: pytest.CaptureFixture[str]) -> None:

@@ -559,9 +559,7 @@ class Probe:
         warnings: list[str] = []
         for cookie in _latest_by_name(cookies):
             holds = " (it holds the state in clear)" if state and state in cookie.value else ""
-            problems += [
-                f"{cookie.name}{holds} {flaw}" for flaw in self._cookie_flaws(cookie, strict=True)
-            ]
+            problems += [f"{cookie.name}{holds} {flaw}" for flaw in self.cookie_flaws(cookie)]
             if (cookie.same_site or "").lower() == "strict":
                 warnings.append(
                     f"{cookie.name} is SameSite=Strict, so browsers leave it out of the "
@@ -597,7 +595,7 @@ class Probe:
         problems = [
             f"{cookie.name} {flaw}"
             for cookie in _latest_by_name(headers)
-            for flaw in self._cookie_flaws(cookie, strict=False)
+            for flaw in self.cookie_flaws(cookie)
         ]
         if problems:
             return Check(
@@ -610,7 +608,8 @@ class Probe:
         names = ", ".join(sorted({cookie.name for cookie in headers}))
         return Check(name, PASS, f"{names}: {self._flags_summary()}.")
 
-    def _cookie_flaws(self, cookie: SetCookie, *, strict: bool) -> list[str]:
+    def cookie_flaws(self, cookie: SetCookie) -> list[str]:
+        """What keeps ``cookie`` from being a safe session (or state) cookie for this app."""
         flaws = []
         if not cookie.http_only:
             flaws.append("is not HttpOnly, so page scripts can read it")
