@@ -372,6 +372,38 @@ def test_the_recipes_pass(
     assert all(line.startswith("PASS  ") for line in text.splitlines())
 
 
+@pytest.mark.live
+@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+def test_the_recipes_pass_signing_in_by_email(
+    framework: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Django's recipe wants a CSRF token on its form, which the probe does not send.
+    port = free_port()
+    with running_app(recipe_command(framework, port), _app_env(emulator_url, port), port) as app:
+        code, document, text = _verify(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            emulator_url,
+            "--login-url",
+            f"{app}/login/email",
+            "--email",
+            "alice@foo-corp.com",
+            "--protected-url",
+            f"{app}/",
+            "--signed-in-text",
+            "alice@foo-corp.com",
+        )
+    assert code == 0, text
+    assert _statuses(document) == dict.fromkeys(EVERY_CHECK, "PASS"), text
+    assert document["checks"][0]["detail"].startswith("POST ")
+    assert "connection" in document["checks"][1]["detail"]
+
+
 @pytest.fixture(scope="module")
 def broken_apps(emulator_url: str) -> Iterator[dict[str, str]]:
     """Every fault of tests/verify_apps/broken_app.py (and none), each running; fault -> URL."""

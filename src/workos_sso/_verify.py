@@ -512,6 +512,7 @@ class Probe:
         if first.callback_url is None:
             return checks + _skipped_after("emulator sign-in")
         before_callback = first_browser.copy()
+        self._browsers.append(before_callback)
         try:
             # The callback's own answer only: pages after it may set cookies of their own.
             callback = first_browser.request("GET", first.callback_url)
@@ -700,7 +701,6 @@ class Probe:
         name = "replay"
         # The cookies the browser held before the callback: a reload, or a copied jar.
         replayer = before_callback
-        self._browsers.append(replayer)
         if self.can_see_sessions and self.signed_in(replayer):
             return Check(
                 name,
