@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import urlencode
 
 import pytest
 
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
-from tests.loopback import closed_port
+from tests.loopback import LoopbackServer, Reply, Route, closed_port
 from workos_sso import SSOClient, find_connection_for_email
 from workos_sso._cli import main
 from workos_sso._verify import (
@@ -259,6 +260,47 @@ def test_verify_without_an_app_fails_the_first_check_as_json(
     assert "could not be reached" in first["detail"]
     assert first["fix"]
     assert {check["status"] for check in rest} == {"SKIP"}
+
+
+def test_a_redirect_uri_off_this_machine_is_never_requested(
+    loopback: LoopbackServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # One loopback server plays both the app and the emulator; the app's redirect URI is on
+    # another host, which the probe must report and leave alone.
+    state = secrets.token_urlsafe(32)
+    remote = "https://app.example.com/callback"
+    authorize = f"{loopback.url}/sso/authorize?" + urlencode(
+        {
+            "client_id": "client_1",
+            "response_type": "code",
+            "organization": "org_1",
+            "redirect_uri": remote,
+            "state": state,
+        }
+    )
+    code = "sso_code_" + secrets.token_hex(12)
+    loopback.always(
+        Route(
+            {
+                "/login": Reply.redirect(authorize),
+                "/sso/authorize": Reply.redirect(f"{remote}?code={code}&state={state}"),
+            }
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
+    assert main(["verify", "--login-url", f"{loopback.url}/login", "--timeout", "2"]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL  emulator sign-in  the redirect_uri, https://app.example.com/callback, is not" in (
+        text
+    )
+    assert state not in text
+    assert code not in text
+    paths = [request.url_path for request in loopback.requests]
+    assert paths == ["/login", "/login", "/sso/authorize"]  # two sign-ins start; one goes on
 
 
 # --- against running apps (live) -------------------------------------------------------------

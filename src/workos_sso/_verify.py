@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
-from ._cli import FAIL, PASS, SKIP, WARN, Check
+from ._cli import FAIL, PASS, SKIP, WARN, Check, cell
 from ._client import _is_loopback
 
 __all__ = [
@@ -385,6 +385,9 @@ class Probe:
     def __init__(self, options: VerifyOptions) -> None:
         self.options = options
         self.policy = HostPolicy(options.emulator_url)
+        for url in (options.login_url, options.protected_url):
+            if url is not None and not self.policy.allows(url):
+                raise ValueError(f"{where(url)} is neither loopback nor the emulator")
         self.https = any(
             urlsplit(url).scheme == "https"
             for url in (options.login_url, options.protected_url)
@@ -419,6 +422,12 @@ class Probe:
         last = sign_in.start_hops[-1]
         if last.location is not None and _is_authorize(last.location):
             sign_in.authorize_url = last.location
+        elif last.location is not None and self.policy.allows(last.location):
+            sign_in.problem = (
+                f"the sign-in route redirected {len(sign_in.start_hops)} times without reaching "
+                "/sso/authorize."
+            )
+            sign_in.problem_fix = "Look for a redirect loop in the sign-in route."
         elif last.location is not None:
             sign_in.problem = (
                 f"the sign-in route redirected to {where(last.location)}, which is neither "
@@ -466,9 +475,19 @@ class Probe:
             return sign_in
         returned = query_of(hop.location)
         if "code" not in returned:
-            error = next(iter(returned.get("error", [])), "no code")
+            error = cell(next(iter(returned.get("error", [])), "no code"))
             sign_in.problem = f"the emulator redirected back without a code ({error})."
             sign_in.problem_fix = "Check the selector and redirect_uri the app sends."
+            return sign_in
+        if not self.policy.allows(hop.location):
+            sign_in.problem = (
+                f"the redirect_uri, {where(hop.location)}, is not on this machine, so the probe "
+                "cannot deliver the callback (not requested)."
+            )
+            sign_in.problem_fix = (
+                "Run the app with its redirect URI on loopback, such as "
+                "http://127.0.0.1:5000/callback."
+            )
             return sign_in
         sign_in.callback_url = hop.location
         return sign_in
@@ -666,6 +685,8 @@ class Probe:
         """Deliver a hostile callback URL and judge the app's answer."""
         try:
             hops = browser.follow(url)
+        except RefusedHost as refused:
+            return Check(name, SKIP, f"skipped: {where(refused.url)} is not on this machine.")
         except requests.RequestException as exc:
             return Check(name, FAIL, f"{attack}: the app did not answer ({type(exc).__name__}).")
         errors = [hop for hop in hops if hop.status >= 500]
