@@ -68,7 +68,8 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def emulator(session: nox.Session) -> None:
     """The scenario tests and live tests against a real WorkOS emulator."""
-    session.install(".[async]", *TEST_DEPS, *RECIPE_DEPS)
+    # uvicorn serves the FastAPI recipe for the verify probe's tests (tests/test_verify.py).
+    session.install(".[async]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29")
     url = _start_emulator(session)
     session.run(
         "pytest",

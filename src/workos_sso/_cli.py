@@ -1,4 +1,4 @@
-"""The ``workos-sso`` command line: connections, sign-in helpers and ``doctor``.
+"""The ``workos-sso`` command line: connections, sign-in helpers, ``doctor`` and ``verify``.
 
 Run as ``workos-sso ...`` or ``python -m workos_sso ...``. Standard library only (argparse), so
 installing the package adds no dependency. Settings come from flags, then the environment, then a
@@ -6,7 +6,8 @@ installing the package adds no dependency. Settings come from flags, then the en
 used only together with an API key from the same file.
 
 Exit codes: 0 success, 1 the API or the network failed (or a deletion was cancelled), 2 a usage
-error (bad flags, missing or malformed settings). ``doctor`` exits 1 when any check fails.
+error (bad flags, missing or malformed settings). ``doctor`` and ``verify`` exit 1 when any check
+fails.
 
 Nothing here is imported by ``workos_sso`` itself, so the library's import time does not pay for
 argparse and friends.
@@ -874,8 +875,8 @@ def command_version(ctx: Context) -> int:
     return EXIT_OK
 
 
-def command_doctor(ctx: Context) -> int:
-    checks = run_doctor(ctx.settings)
+def write_checks(ctx: Context, checks: Sequence[Check]) -> int:
+    """One line per check (or ``{"ok", "checks"}`` with --json); exit 1 when any failed."""
     failed = any(check.status == FAIL for check in checks)
     if ctx.as_json:
         document = {"ok": not failed, "checks": [vars(check) for check in checks]}
@@ -884,6 +885,32 @@ def command_doctor(ctx: Context) -> int:
         width = max(len(check.name) for check in checks)
         ctx.write_lines(check.line(width) for check in checks)
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def command_doctor(ctx: Context) -> int:
+    return write_checks(ctx, run_doctor(ctx.settings))
+
+
+def command_verify(ctx: Context) -> int:
+    from ._verify import VerifyOptions, run_verify  # imported here: it needs this module
+
+    args = ctx.args
+    for flag, url in (("--login-url", args.login_url), ("--protected-url", args.protected_url)):
+        web = url is not None and urlsplit(url).scheme in ("http", "https")
+        if url is not None and not (web and _is_local_url(url)):
+            raise UsageError(f"{flag} must be an http(s) URL on this machine (loopback).")
+    # Only an explicitly configured base URL joins loopback on the allow-list: never WorkOS's
+    # default, which would show a real sign-in page and not redirect back.
+    emulator_url = ctx.settings.base_url if "base_url" in ctx.settings.sources else None
+    options = VerifyOptions(
+        login_url=args.login_url,
+        email=args.email,
+        protected_url=args.protected_url,
+        signed_in_text=args.signed_in_text,
+        emulator_url=emulator_url,
+        timeout=args.timeout,
+    )
+    return write_checks(ctx, run_verify(options))
 
 
 def _argument_or_stdin(ctx: Context, value: str, what: str) -> str:
@@ -906,6 +933,16 @@ def _page_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError("must be from 1 to 100")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 300:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 300")
     return value
 
 
@@ -1034,6 +1071,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument(
         "--redirect-uri", metavar="URL", help="callback URL (default: $WORKOS_REDIRECT_URI)"
+    )
+    verify = command(
+        commands,
+        "verify",
+        command_verify,
+        "sign in to a running app through the emulator and check the flow and its defences",
+    )
+    verify.add_argument(
+        "--login-url", metavar="URL", required=True, help="the app's sign-in route (loopback)"
+    )
+    verify.add_argument(
+        "--email", metavar="ADDRESS", help="sign in by posting email=ADDRESS to --login-url"
+    )
+    verify.add_argument(
+        "--protected-url", metavar="URL", help="a page only a signed-in browser reaches"
+    )
+    verify.add_argument(
+        "--signed-in-text",
+        metavar="TEXT",
+        help="text the protected page shows only when signed in (for pages that answer 200 "
+        "to everyone)",
+    )
+    verify.add_argument(
+        "--timeout", type=_seconds, default=10.0, metavar="SECONDS", help="per request (10)"
     )
     return parser
 

@@ -12,11 +12,6 @@ provider page, so that a test can act as a user who edits the URL there.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,35 +20,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 
 from tests import emulator
+from tests.app_server import free_port, recipe_command, running_app
 from tests.e2e.idp_proxy import IdentityProviderProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
-EXAMPLES = emulator.ROOT / "docs" / "examples"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 EXPIRED = "Your sign-in expired or was already used"
 WRONG_ORGANIZATION = "That account belongs to another organization"
 PAGE_TIMEOUT = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with status {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} seconds")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +39,7 @@ def e2e_emulator() -> Iterator[str]:
     Started on port 0, the emulator would write ``localhost:0`` into its logout URLs, which the
     browser follows after sign-out.
     """
-    with emulator.Emulator(port=_free_port()) as running:
+    with emulator.Emulator(port=free_port()) as running:
         yield running.url
 
 
@@ -89,19 +65,12 @@ def organizations(e2e_emulator: str) -> dict[str, str]:
     return found
 
 
-def _command(framework: str, port: int) -> list[str]:
-    if framework == "django":
-        script = str(EXAMPLES / "django_app.py")
-        return [sys.executable, script, "runserver", f"127.0.0.1:{port}", "--noreload"]
-    return [sys.executable, str(EXAMPLES / f"{framework}_app.py")]
-
-
 @pytest.fixture(scope="module", params=["flask", "fastapi", "django"])
 def app_url(
     request: pytest.FixtureRequest, idp: IdentityProviderProxy, organizations: dict[str, str]
 ) -> Iterator[str]:
     """One recipe, running in its own process; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -113,24 +82,8 @@ def app_url(
         "APP_SECRET_KEY": "e2e-tests-secret-0123456789abcdef",
         "PYTHONUNBUFFERED": "1",
     }
-    log = tempfile.TemporaryFile()  # noqa: SIM115  (open for the app's whole life)
-    process = subprocess.Popen(
-        _command(str(request.param), port), env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        _wait_for_port(port, process)
-        yield base
-    except RuntimeError:
-        log.seek(0)
-        raise RuntimeError(log.read().decode(errors="replace")) from None
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with running_app(recipe_command(str(request.param), port), env, port) as base_url:
+        yield base_url
 
 
 @pytest.fixture

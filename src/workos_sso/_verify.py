@@ -1,0 +1,991 @@
+"""``workos-sso verify``: sign in to a running app through the emulator, as a browser would.
+
+The probe sees the app only from outside, over HTTP, so it works for an app in any language. It
+keeps one cookie jar per simulated browser, follows every redirect by hand (so each hop can be
+checked, and so no hop reaches a host other than loopback or the configured emulator), and
+turns what it saw into ``Check`` lines like ``doctor``'s.
+
+Nothing secret is ever put in a check: codes, states and cookie values are described by their
+length or name only, and URLs are shown without their query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+
+from ._cli import FAIL, PASS, SKIP, WARN, Check, cell
+from ._config import is_loopback
+
+__all__ = [
+    "HostPolicy",
+    "SetCookie",
+    "VerifyOptions",
+    "estimate_state_bits",
+    "parse_set_cookie",
+    "run_verify",
+]
+
+#: The least a ``state`` must carry to resist guessing, as OWASP asks of session identifiers.
+MIN_STATE_BITS = 128
+#: Where the open-redirect check asks the app to send the user after sign-in.
+EVIL_HOST = "evil.example"
+OPEN_REDIRECT_ATTEMPTS = (("next", f"//{EVIL_HOST}"), ("return_to", f"https://{EVIL_HOST}"))
+SELECTORS = ("connection", "organization", "provider", "domain")
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_MAX_HOPS = 10
+_MAX_BODY_BYTES = 1_000_000
+
+# Alphabets a random string is commonly drawn from; a state's alphabet is the smallest of these
+# that holds its characters, plus any characters outside it.
+_ALPHABETS = (
+    frozenset(string.digits),
+    frozenset(string.digits + "abcdef"),
+    frozenset(string.digits + "ABCDEF"),
+    frozenset(string.ascii_uppercase + "234567"),
+    frozenset(string.ascii_letters + string.digits),
+    frozenset(string.ascii_letters + string.digits + "-_"),
+    frozenset(string.ascii_letters + string.digits + "+/"),
+)
+
+
+# --- Pure pieces -----------------------------------------------------------------------------
+
+
+def estimate_state_bits(state: str) -> float:
+    """An upper bound on the randomness of ``state``: its length times log2 of its alphabet.
+
+    The alphabet is the smallest common one (digits, hex, base32, alphanumerics, base64) that
+    holds every character; failing that, the one that lacks the fewest, grown by those. Trailing
+    ``=`` padding counts for nothing. A state with structure inside (a signed JSON payload) is
+    credited with more than it holds: the estimate can show that a state is too short, never
+    that it is random.
+    """
+    body = state.rstrip("=")
+    if not body:
+        return 0.0
+    characters = set(body)
+    # Fewest characters outside the alphabet first, then the smaller alphabet.
+    _, size = min(
+        (len(characters - alphabet), len(alphabet | characters)) for alphabet in _ALPHABETS
+    )
+    return len(body) * math.log2(size)
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One ``Set-Cookie`` header, with the attributes the checks need."""
+
+    name: str
+    value: str = field(repr=False)
+    http_only: bool = False
+    secure: bool = False
+    #: As the app wrote it (``Lax``, ``strict``...), or ``None`` when it sent none.
+    same_site: Optional[str] = None
+    #: The header removes the cookie (empty, ``Max-Age<=0`` or ``Expires`` in the past).
+    deletes: bool = False
+
+
+def parse_set_cookie(header: str, *, now: Optional[datetime] = None) -> Optional[SetCookie]:
+    """Read a raw ``Set-Cookie`` header; ``None`` when it has no ``name=value`` pair.
+
+    Parsed by hand because requests' cookie jar forgets ``HttpOnly`` and ``SameSite``.
+    """
+    first, *attributes = header.split(";")
+    name, equals, value = first.partition("=")
+    name = name.strip()
+    if not equals or not name:
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    http_only = secure = False
+    same_site: Optional[str] = None
+    deletes = not value
+    moment = now or datetime.now(timezone.utc)
+    for attribute in attributes:
+        key, _, argument = attribute.partition("=")
+        key = key.strip().lower()
+        argument = argument.strip()
+        if key == "httponly":
+            http_only = True
+        elif key == "secure":
+            secure = True
+        elif key == "samesite":
+            same_site = argument or None
+        elif key == "max-age":
+            # Browsers ignore a malformed Max-Age, and so do we.
+            with contextlib.suppress(ValueError):
+                deletes = deletes or int(argument) <= 0
+        elif key == "expires":
+            deletes = deletes or _in_the_past(argument, moment)
+    return SetCookie(name, value, http_only, secure, same_site, deletes)
+
+
+def _in_the_past(date: str, now: datetime) -> bool:
+    try:
+        expires = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if expires is None:  # Python 3.9 returns None for some malformed dates
+        return False  # type: ignore[unreachable]
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    return expires <= now
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class HostPolicy:
+    """Which URLs the probe may request: loopback ones, and the configured emulator's.
+
+    ``emulator_url`` is the WorkOS base URL the app under test was configured with; without it
+    only loopback is allowed, which covers an emulator on this machine.
+    """
+
+    def __init__(self, emulator_url: Optional[str] = None) -> None:
+        self.emulator_url = emulator_url.rstrip("/") if emulator_url else None
+        self._emulator = _origin(emulator_url) if emulator_url else None
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return False
+        if is_loopback(parts.hostname.lower()):
+            return True
+        return self._emulator is not None and _origin(url) == self._emulator
+
+
+def where(url: str) -> str:
+    """A URL without its query and fragment, which may hold a code or a state."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def with_query(url: str, changes: Mapping[str, Optional[str]]) -> str:
+    """``url`` with parameters replaced, added, or (for ``None``) removed."""
+    parts = urlsplit(url)
+    pairs = [
+        (key, value)
+        for key, values in parse_qs(parts.query, keep_blank_values=True).items()
+        for value in values
+        if key not in changes
+    ]
+    pairs += [(key, value) for key, value in changes.items() if value is not None]
+    return urlunsplit(parts._replace(query=urlencode(pairs)))
+
+
+def altered(state: str) -> str:
+    """``state`` with one character in the middle changed.
+
+    The middle, because the last character of base64 text may carry only padding bits: changing
+    it can leave the decoded bytes, and so a signature, intact.
+    """
+    index = len(state) // 2
+    while index < len(state) and not state[index].isalnum():
+        index += 1
+    if index >= len(state):
+        return state + "A"
+    replacement = "A" if state[index] != "A" else "B"
+    return state[:index] + replacement + state[index + 1 :]
+
+
+# --- A browser, by hand ----------------------------------------------------------------------
+
+
+class RefusedHost(Exception):
+    """The flow led to a URL the host policy does not allow; it was not requested."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"refused to request {where(url)}")
+        self.url = url
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One request and its answer."""
+
+    method: str
+    url: str
+    status: int
+    #: The ``Location``, made absolute; ``None`` unless the answer is a redirect.
+    location: Optional[str]
+    set_cookies: tuple[SetCookie, ...]
+    text: str = field(repr=False)
+
+
+class Browser:
+    """A cookie jar that follows redirects one hop at a time, only to allowed hosts."""
+
+    def __init__(self, policy: HostPolicy, timeout: float) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self.session = requests.Session()
+        # Proxies and .netrc from the environment must not see loopback traffic or add headers.
+        self.session.trust_env = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def cookies(self) -> dict[str, str]:
+        return {cookie.name: cookie.value or "" for cookie in self.session.cookies}
+
+    def copy(self) -> Browser:
+        """Another browser holding the same cookies, as this one holds them now."""
+        twin = Browser(self.policy, self.timeout)
+        twin.session.cookies.update(self.session.cookies.copy())
+        return twin
+
+    def request(self, method: str, url: str, data: Optional[Mapping[str, str]] = None) -> Hop:
+        if not self.policy.allows(url):
+            raise RefusedHost(url)
+        response = self.session.request(
+            method, url, data=data, allow_redirects=False, timeout=self.timeout, stream=True
+        )
+        try:
+            body = response.raw.read(_MAX_BODY_BYTES, decode_content=True) or b""
+            raw_cookies = _raw_set_cookies(response)
+        finally:
+            response.close()
+        location = response.headers.get("Location")
+        redirect = response.status_code in _REDIRECT_STATUSES and location is not None
+        return Hop(
+            method=method,
+            url=url,
+            status=response.status_code,
+            location=urljoin(url, location) if redirect and location is not None else None,
+            set_cookies=tuple(
+                cookie for cookie in map(parse_set_cookie, raw_cookies) if cookie is not None
+            ),
+            text=body.decode(response.encoding or "utf-8", errors="replace"),
+        )
+
+    def follow(
+        self,
+        url: str,
+        *,
+        data: Optional[Mapping[str, str]] = None,
+        stop: Callable[[str], bool] = lambda url: False,
+    ) -> list[Hop]:
+        """Request ``url`` and follow its redirects until a page, a ``stop`` URL or a host that
+        may not be requested; the last hop's ``location`` says where it stopped.
+        """
+        hops: list[Hop] = []
+        method = "POST" if data is not None else "GET"
+        while len(hops) < _MAX_HOPS:
+            hop = self.request(method, url, data)
+            hops.append(hop)
+            if hop.location is None or stop(hop.location) or not self.policy.allows(hop.location):
+                break
+            if hop.status not in (307, 308):
+                method, data = "GET", None
+            url = hop.location
+        return hops
+
+
+def _raw_set_cookies(response: requests.Response) -> list[str]:
+    headers: Any = getattr(response.raw, "headers", None)
+    if headers is not None and hasattr(headers, "getlist"):
+        return [str(value) for value in headers.getlist("Set-Cookie")]
+    value = response.headers.get("Set-Cookie")
+    return [value] if value else []
+
+
+def _is_authorize(url: str) -> bool:
+    return urlsplit(url).path.rstrip("/").endswith("/sso/authorize")
+
+
+# --- The probe -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What to probe: the app's sign-in route, and how to tell a signed-in browser."""
+
+    login_url: str
+    #: Sign in by posting ``email=`` to ``login_url`` instead of a GET.
+    email: Optional[str] = None
+    #: A page of the app that a signed-in browser reaches and a signed-out one does not.
+    protected_url: Optional[str] = None
+    #: Text the protected page shows only to a signed-in user, for apps whose page answers 200
+    #: either way.
+    signed_in_text: Optional[str] = None
+    #: The WorkOS base URL the app is configured with (the emulator); loopback is always allowed.
+    emulator_url: Optional[str] = None
+    timeout: float = 10.0
+
+
+@dataclass
+class SignIn:
+    """One browser's sign-in, as far as it got."""
+
+    start_hops: list[Hop] = field(default_factory=list)
+    authorize_url: Optional[str] = None
+    callback_url: Optional[str] = None
+    #: Why the flow stopped before the callback, as a check line's detail (nothing secret).
+    problem: Optional[str] = None
+    problem_fix: Optional[str] = None
+
+    @property
+    def state(self) -> Optional[str]:
+        if self.authorize_url is None:
+            return None
+        return next(iter(query_of(self.authorize_url).get("state", [])), None) or None
+
+
+_START_APP = (
+    "Start the app, configured with the emulator as its WorkOS base URL, and check --login-url."
+)
+_USE_EMULATOR = (
+    "Run the app with WORKOS_BASE_URL set to the emulator (workos emulate), and pass the same "
+    "URL to verify as --base-url (or WORKOS_BASE_URL)."
+)
+_STATE_FIX = (
+    "Create a random state for each sign-in (secrets.token_urlsafe(32)), keep it in the "
+    "user's session, and pass it to the authorization URL."
+)
+_STATE_CHECK_FIX = (
+    "Compare the callback's state with the one kept in this browser's session, and send the "
+    "user back to sign in when it is missing or different."
+)
+_REPLAY_FIX = (
+    "Exchange each code once and never sign in again on a code already used (WorkOS answers "
+    "invalid_grant); keep the state good for one callback only."
+)
+_ERROR_FIX = "On a callback with ?error=, show the error or send the user back to sign in."
+
+
+class Probe:
+    """Runs the checks in order; ``run()`` returns them."""
+
+    def __init__(self, options: VerifyOptions) -> None:
+        self.options = options
+        self.policy = HostPolicy(options.emulator_url)
+        for url in (options.login_url, options.protected_url):
+            if url is not None and not self.policy.allows(url):
+                raise ValueError(f"{where(url)} is neither loopback nor the emulator")
+        self.https = any(
+            urlsplit(url).scheme == "https"
+            for url in (options.login_url, options.protected_url)
+            if url
+        )
+        self._browsers: list[Browser] = []
+        #: Whether the protected page tells a signed-in browser from a signed-out one.
+        self.can_see_sessions = False
+
+    def browser(self) -> Browser:
+        opened = Browser(self.policy, self.options.timeout)
+        self._browsers.append(opened)
+        return opened
+
+    def close(self) -> None:
+        for opened in self._browsers:
+            opened.close()
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def start(self, browser: Browser, extra: Optional[Mapping[str, str]] = None) -> SignIn:
+        """The sign-in route, up to the authorization URL (not requested)."""
+        sign_in = SignIn()
+        url = with_query(self.options.login_url, extra) if extra else self.options.login_url
+        data = {"email": self.options.email} if self.options.email is not None else None
+        try:
+            sign_in.start_hops = browser.follow(url, data=data, stop=_is_authorize)
+        except requests.RequestException as exc:
+            sign_in.problem = f"{where(url)} could not be reached ({type(exc).__name__})."
+            sign_in.problem_fix = _START_APP
+            return sign_in
+        last = sign_in.start_hops[-1]
+        if last.location is not None and _is_authorize(last.location):
+            sign_in.authorize_url = last.location
+        elif last.location is not None and self.policy.allows(last.location):
+            sign_in.problem = (
+                f"the sign-in route redirected {len(sign_in.start_hops)} times without reaching "
+                "/sso/authorize."
+            )
+            sign_in.problem_fix = "Look for a redirect loop in the sign-in route."
+        elif last.location is not None:
+            sign_in.problem = (
+                f"the sign-in route redirected to {where(last.location)}, which is neither "
+                "loopback nor the emulator (not followed)."
+            )
+            sign_in.problem_fix = _USE_EMULATOR
+        else:
+            sign_in.problem = (
+                f"{last.method} {where(last.url)} answered HTTP {last.status} instead of "
+                "redirecting to /sso/authorize."
+            )
+            sign_in.problem_fix = (
+                "Make the sign-in route answer with a redirect to the authorization URL "
+                "(SSOClient.get_authorization_url or start_sign_in)."
+            )
+        return sign_in
+
+    def through_emulator(self, browser: Browser, sign_in: SignIn) -> SignIn:
+        """The emulator's /sso/authorize, up to the callback URL (not requested)."""
+        if sign_in.authorize_url is None:
+            return sign_in
+        authorize = sign_in.authorize_url
+        if not self.policy.allows(authorize):
+            sign_in.problem = (
+                f"the authorization URL points at {where(authorize)}, which is neither loopback "
+                "nor the configured emulator (not requested)."
+            )
+            sign_in.problem_fix = _USE_EMULATOR
+            return sign_in
+        try:
+            hop = browser.request("GET", authorize)
+        except requests.RequestException as exc:
+            sign_in.problem = f"{where(authorize)} could not be reached ({type(exc).__name__})."
+            sign_in.problem_fix = "Start the emulator: workos emulate --seed FILE."
+            return sign_in
+        if hop.location is None:
+            sign_in.problem = (
+                f"{where(authorize)} answered HTTP {hop.status} instead of redirecting back "
+                "to the app."
+            )
+            sign_in.problem_fix = (
+                "Check the selector names a seeded organization or connection, and that the "
+                "base URL is the emulator (a real WorkOS shows a sign-in page)."
+            )
+            return sign_in
+        returned = query_of(hop.location)
+        if "code" not in returned:
+            error = cell(next(iter(returned.get("error", [])), "no code"))
+            sign_in.problem = f"the emulator redirected back without a code ({error})."
+            sign_in.problem_fix = "Check the selector and redirect_uri the app sends."
+            return sign_in
+        if not self.policy.allows(hop.location):
+            sign_in.problem = (
+                f"the redirect_uri, {where(hop.location)}, is not on this machine, so the probe "
+                "cannot deliver the callback (not requested)."
+            )
+            sign_in.problem_fix = (
+                "Run the app with its redirect URI on loopback, such as "
+                "http://127.0.0.1:5000/callback."
+            )
+            return sign_in
+        sign_in.callback_url = hop.location
+        return sign_in
+
+    def sign_in(self, browser: Browser, extra: Optional[Mapping[str, str]] = None) -> SignIn:
+        return self.through_emulator(browser, self.start(browser, extra))
+
+    def signed_in(self, browser: Browser) -> bool:
+        """Does ``browser`` reach the protected page? (Only meaningful with a protected URL.)"""
+        url = self.options.protected_url
+        if url is None:
+            return False
+        hop = browser.request("GET", url)
+        if not 200 <= hop.status < 300:
+            return False
+        text = self.options.signed_in_text
+        return text is None or text in hop.text
+
+    # --- checks --------------------------------------------------------------------------
+
+    def run(self) -> list[Check]:
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> list[Check]:
+        first_browser = self.browser()
+        first = self.start(first_browser)
+        checks = [self.check_sign_in_redirect(first)]
+        if first.authorize_url is None:
+            return checks + _skipped_after("sign-in redirect")
+        checks.append(check_authorize_params(first.authorize_url))
+        second = self.start(self.browser())
+        checks += [
+            check_state(first.state, second.state),
+            check_state_entropy(first.state),
+        ]
+        self.through_emulator(first_browser, first)
+        checks.append(check_emulator_sign_in(first))
+        if first.callback_url is None:
+            return checks + _skipped_after("emulator sign-in")
+        before_callback = first_browser.copy()
+        self._browsers.append(before_callback)
+        try:
+            # The callback's own answer only: pages after it may set cookies of their own.
+            callback = first_browser.request("GET", first.callback_url)
+        except requests.RequestException as exc:
+            detail = f"the callback could not be reached ({type(exc).__name__})."
+            return [*checks, Check("callback", FAIL, detail, _START_APP)]
+        before, after = before_callback.cookies(), first_browser.cookies()
+        checks += [
+            check_redirect_uri(first.callback_url, callback),
+            check_callback(callback, before, after),
+            self.check_sign_in_cookies(first),
+            self.check_session_cookie(callback, before, after),
+            self.check_protected_page(first_browser),
+            self.check_replay(first.callback_url, before_callback),
+            self.check_altered_state(),
+            self.check_missing_state(),
+            self.check_foreign_state(),
+            self.check_access_denied(),
+            self.check_open_redirect(),
+        ]
+        return checks
+
+    def check_sign_in_redirect(self, sign_in: SignIn) -> Check:
+        name = "sign-in redirect"
+        if sign_in.problem is not None:
+            return Check(name, FAIL, sign_in.problem, sign_in.problem_fix)
+        assert sign_in.authorize_url is not None
+        first = sign_in.start_hops[0]
+        return Check(
+            name,
+            PASS,
+            f"{first.method} {where(first.url)} redirects to {where(sign_in.authorize_url)}.",
+        )
+
+    def check_sign_in_cookies(self, sign_in: SignIn) -> Check:
+        """Cookies set on the way to WorkOS: often the one that holds the state."""
+        name = "sign-in cookies"
+        cookies = [
+            cookie for hop in sign_in.start_hops for cookie in hop.set_cookies if not cookie.deletes
+        ]
+        if not cookies:
+            return Check(name, PASS, "the sign-in route sets no cookie.")
+        state = sign_in.state or ""
+        problems: list[str] = []
+        warnings: list[str] = []
+        for cookie in _latest_by_name(cookies):
+            holds = " (it holds the state in clear)" if state and state in cookie.value else ""
+            problems += [f"{cookie.name}{holds} {flaw}" for flaw in self.cookie_flaws(cookie)]
+            if (cookie.same_site or "").lower() == "strict":
+                warnings.append(
+                    f"{cookie.name} is SameSite=Strict, so browsers leave it out of the "
+                    "redirect back from WorkOS"
+                )
+        names = ", ".join(sorted({cookie.name for cookie in cookies}))
+        if problems:
+            return Check(
+                name,
+                FAIL,
+                _sentence("; ".join(problems)),
+                "Set the state's cookie (or the session that holds it) with HttpOnly and "
+                "SameSite=Lax, and Secure on https.",
+            )
+        if warnings:
+            return Check(
+                name, WARN, _sentence("; ".join(warnings)), "Use SameSite=Lax for this cookie."
+            )
+        return Check(name, PASS, f"{names}: {self._flags_summary()}.")
+
+    def check_session_cookie(
+        self, callback: Hop, before: Mapping[str, str], after: Mapping[str, str]
+    ) -> Check:
+        name = "session cookie"
+        changed = {cookie for cookie, value in after.items() if before.get(cookie) != value}
+        headers = [
+            cookie
+            for cookie in callback.set_cookies
+            if cookie.name in changed and not cookie.deletes
+        ]
+        if not headers:
+            return Check(name, SKIP, "skipped: the callback set no cookie.")
+        problems = [
+            f"{cookie.name} {flaw}"
+            for cookie in _latest_by_name(headers)
+            for flaw in self.cookie_flaws(cookie)
+        ]
+        if problems:
+            return Check(
+                name,
+                FAIL,
+                _sentence("; ".join(problems)),
+                "Set the session cookie with HttpOnly and SameSite=Lax, and Secure on https "
+                "(the integration guide's session step).",
+            )
+        names = ", ".join(sorted({cookie.name for cookie in headers}))
+        return Check(name, PASS, f"{names}: {self._flags_summary()}.")
+
+    def cookie_flaws(self, cookie: SetCookie) -> list[str]:
+        """What keeps ``cookie`` from being a safe session (or state) cookie for this app."""
+        flaws = []
+        if not cookie.http_only:
+            flaws.append("is not HttpOnly, so page scripts can read it")
+        same_site = (cookie.same_site or "").lower()
+        if same_site not in ("lax", "strict"):
+            shown = f"SameSite={cookie.same_site}" if cookie.same_site else "no SameSite"
+            flaws.append(f"has {shown} (expected Lax or Strict)")
+        if self.https and not cookie.secure:
+            flaws.append("is not Secure although the app is served over https")
+        return flaws
+
+    def _flags_summary(self) -> str:
+        secure = ", Secure" if self.https else " (Secure not required on plain-http loopback)"
+        return f"HttpOnly, SameSite=Lax or Strict{secure}"
+
+    def check_protected_page(self, browser: Browser) -> Check:
+        name = "protected page"
+        url = self.options.protected_url
+        if url is None:
+            return Check(
+                name,
+                WARN,
+                "no --protected-url, so the probe cannot tell a signed-in browser from a "
+                "signed-out one: the attack checks below only look for server errors.",
+                "Pass --protected-url (and --signed-in-text if that page answers 200 to everyone).",
+            )
+        what = f"{where(url)}" + (" with the signed-in text" if self.options.signed_in_text else "")
+        if not self.signed_in(browser):
+            return Check(
+                name,
+                FAIL,
+                f"the signed-in browser does not reach {what}.",
+                "Keep the user in the session set by the callback, and check --protected-url "
+                "and --signed-in-text.",
+            )
+        with self.browser() as stranger:
+            if self.signed_in(stranger):
+                return Check(
+                    name,
+                    WARN,
+                    f"a signed-out browser reaches {what} too, so the attack checks below "
+                    "cannot see a session.",
+                    "Name a page that requires sign-in, or pass --signed-in-text with text only "
+                    "signed-in users see.",
+                )
+        self.can_see_sessions = True
+        detail = f"the signed-in browser reaches {what}; a signed-out one does not."
+        return Check(name, PASS, detail)
+
+    # --- attacks -------------------------------------------------------------------------
+
+    def _refused(self, name: str, attack: str, browser: Browser, url: str, fix: str) -> Check:
+        """Deliver a hostile callback URL and judge the app's answer."""
+        try:
+            hops = browser.follow(url)
+        except RefusedHost as refused:
+            return Check(name, SKIP, f"skipped: {where(refused.url)} is not on this machine.")
+        except requests.RequestException as exc:
+            return Check(name, FAIL, f"{attack}: the app did not answer ({type(exc).__name__}).")
+        errors = [hop for hop in hops if hop.status >= 500]
+        if errors:
+            return Check(
+                name,
+                FAIL,
+                f"{attack}: {where(errors[0].url)} answered HTTP {errors[0].status}.",
+                "Refuse the callback with a redirect to sign in (or a 4xx page), not a server "
+                "error.",
+            )
+        answer = _answer(hops[0])
+        if not self.can_see_sessions:
+            return Check(
+                name,
+                WARN,
+                f"{attack}: answered {answer}; whether it made a session is unknown.",
+                "Pass --protected-url so the probe can look for a session.",
+            )
+        if self.signed_in(browser):
+            return Check(name, FAIL, f"{attack}: the app signed the browser in.", fix)
+        return Check(name, PASS, f"{attack}: refused ({answer}), no session.")
+
+    def _attack_sign_in(self, name: str) -> tuple[Optional[Browser], SignIn, Optional[Check]]:
+        browser = self.browser()
+        sign_in = self.sign_in(browser)
+        if sign_in.callback_url is None:
+            reason = sign_in.problem or "the sign-in did not reach the callback."
+            return None, sign_in, Check(name, SKIP, f"skipped: {_lower_first(reason)}")
+        return browser, sign_in, None
+
+    def check_replay(self, callback_url: str, before_callback: Browser) -> Check:
+        name = "replay"
+        # The cookies the browser held before the callback: a reload, or a copied jar.
+        replayer = before_callback
+        if self.can_see_sessions and self.signed_in(replayer):
+            return Check(
+                name,
+                FAIL,
+                "the cookies from before the sign-in reach the protected page without any "
+                "callback: the session was not renewed at sign-in (session fixation).",
+                "Start a new session (new id or cookie value) when the user signs in.",
+            )
+        return self._refused(
+            name, "the same callback URL again", replayer, callback_url, _REPLAY_FIX
+        )
+
+    def check_altered_state(self) -> Check:
+        name = "altered state"
+        browser, sign_in, skipped = self._attack_sign_in(name)
+        if skipped or browser is None or sign_in.callback_url is None:
+            return skipped or Check(name, SKIP, "skipped.")
+        state = sign_in.state or ""
+        url = with_query(sign_in.callback_url, {"state": altered(state)})
+        attack = "a callback with one character of state changed"
+        return self._refused(name, attack, browser, url, _STATE_CHECK_FIX)
+
+    def check_missing_state(self) -> Check:
+        name = "missing state"
+        browser, sign_in, skipped = self._attack_sign_in(name)
+        if skipped or browser is None or sign_in.callback_url is None:
+            return skipped or Check(name, SKIP, "skipped.")
+        url = with_query(sign_in.callback_url, {"state": None})
+        return self._refused(name, "a callback without state", browser, url, _STATE_CHECK_FIX)
+
+    def check_foreign_state(self) -> Check:
+        name = "foreign state"
+        attacker, sign_in, skipped = self._attack_sign_in(name)
+        if skipped or attacker is None or sign_in.callback_url is None:
+            return skipped or Check(name, SKIP, "skipped.")
+        # Login CSRF: the victim's browser has its own sign-in going, and opens the attacker's
+        # callback URL.
+        victim = self.browser()
+        victim_start = self.start(victim)
+        if victim_start.authorize_url is None:
+            return Check(name, SKIP, "skipped: a second sign-in did not start.")
+        attack = "another browser's callback (code and state)"
+        return self._refused(name, attack, victim, sign_in.callback_url, _STATE_CHECK_FIX)
+
+    def check_access_denied(self) -> Check:
+        name = "access denied"
+        browser = self.browser()
+        sign_in = self.start(browser)
+        redirect_uri = (
+            next(iter(query_of(sign_in.authorize_url).get("redirect_uri", [])), None)
+            if sign_in.authorize_url
+            else None
+        )
+        if redirect_uri is None:
+            return Check(name, SKIP, "skipped: no redirect_uri to send the error to.")
+        error = {"error": "access_denied", "error_description": "The user denied access."}
+        if sign_in.state:
+            error["state"] = sign_in.state
+        url = with_query(redirect_uri, error)
+        attack = "a callback with error=access_denied"
+        return self._refused(name, attack, browser, url, _ERROR_FIX)
+
+    def check_open_redirect(self) -> Check:
+        name = "open redirect"
+        tried: list[str] = []
+        for parameter, target in OPEN_REDIRECT_ATTEMPTS:
+            browser = self.browser()
+            sign_in = self.sign_in(browser, {parameter: target})
+            tried.append(f"{parameter}={target}")
+            if sign_in.problem is not None and sign_in.start_hops:
+                last = sign_in.start_hops[-1].location
+                if last is not None and _host(last) == EVIL_HOST:
+                    return _open_redirect_failure(parameter, target, "the sign-in route")
+            if sign_in.callback_url is None:
+                continue  # refused before WorkOS: nothing can redirect after sign-in
+            try:
+                hops = browser.follow(sign_in.callback_url)
+            except requests.RequestException:
+                continue
+            if any(hop.location and _host(hop.location) == EVIL_HOST for hop in hops):
+                return _open_redirect_failure(parameter, target, "the callback")
+        return Check(
+            name,
+            PASS,
+            f"after sign-in with {' and '.join(tried)}, the app stayed on its own site "
+            "(ignored or refused).",
+        )
+
+
+def _open_redirect_failure(parameter: str, target: str, by: str) -> Check:
+    return Check(
+        "open redirect",
+        FAIL,
+        f"with {parameter}={target}, {by} sent the browser to {EVIL_HOST} after sign-in.",
+        "Accept only same-site paths (one leading /, not //) as the post-login target: "
+        "workos_sso.safe_return_to does this.",
+    )
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _answer(hop: Hop) -> str:
+    if hop.location is not None:
+        return f"HTTP {hop.status} to {urlsplit(hop.location).path or '/'}"
+    return f"HTTP {hop.status}"
+
+
+def _latest_by_name(cookies: Iterable[SetCookie]) -> list[SetCookie]:
+    latest: dict[str, SetCookie] = {}
+    for cookie in cookies:
+        latest[cookie.name] = cookie
+    return list(latest.values())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _skipped_after(check: str) -> list[Check]:
+    reason = f"skipped until {check} passes."
+    names = (
+        "authorize params",
+        "state",
+        "state entropy",
+        "emulator sign-in",
+        "redirect uri",
+        "callback",
+        "sign-in cookies",
+        "session cookie",
+        "protected page",
+        "replay",
+        "altered state",
+        "missing state",
+        "foreign state",
+        "access denied",
+        "open redirect",
+    )
+    start = names.index(check) + 1 if check in names else 0
+    return [Check(name, SKIP, reason) for name in names[start:]]
+
+
+def check_authorize_params(authorize_url: str) -> Check:
+    name = "authorize params"
+    query = query_of(authorize_url)
+    problems = []
+    if not query.get("client_id", [""])[0]:
+        problems.append("no client_id")
+    response_type = query.get("response_type", [""])[0]
+    if response_type != "code":
+        problems.append(f"response_type is {response_type or 'missing'}, not code")
+    selectors = [selector for selector in SELECTORS if query.get(selector, [""])[0]]
+    if len(selectors) != 1:
+        found = ", ".join(selectors) if selectors else "none"
+        problems.append(f"exactly one of connection, organization, provider expected ({found})")
+    redirect_uri = query.get("redirect_uri", [""])[0]
+    if not redirect_uri:
+        problems.append("no redirect_uri")
+    if problems:
+        return Check(
+            name,
+            FAIL,
+            _sentence("; ".join(problems)),
+            "Build the URL with SSOClient.get_authorization_url, which sends all of these.",
+        )
+    client_id = query["client_id"][0]
+    return Check(
+        name,
+        PASS,
+        f"client_id {client_id}, response_type=code, {selectors[0]}, redirect_uri "
+        f"{where(redirect_uri)}.",
+    )
+
+
+def check_state(first: Optional[str], second: Optional[str]) -> Check:
+    name = "state"
+    if not first:
+        return Check(name, FAIL, "the authorization URL has no state.", _STATE_FIX)
+    if second is None:
+        return Check(name, WARN, f"present ({len(first)} chars); a second sign-in did not start.")
+    if first == second:
+        return Check(
+            name,
+            FAIL,
+            f"two sign-ins got the same state ({len(first)} chars): it must be new each time.",
+            _STATE_FIX,
+        )
+    return Check(name, PASS, f"present ({len(first)} chars) and different in two sign-ins.")
+
+
+def check_state_entropy(state: Optional[str]) -> Check:
+    name = "state entropy"
+    if not state:
+        return Check(name, SKIP, "skipped: there is no state.")
+    bits = estimate_state_bits(state)
+    if bits < MIN_STATE_BITS:
+        return Check(
+            name,
+            FAIL,
+            f"at most about {bits:.0f} bits ({len(state)} chars), below {MIN_STATE_BITS}.",
+            _STATE_FIX,
+        )
+    return Check(name, PASS, f"up to {bits:.0f} bits by length and alphabet (>= {MIN_STATE_BITS}).")
+
+
+def check_emulator_sign_in(sign_in: SignIn) -> Check:
+    name = "emulator sign-in"
+    if sign_in.callback_url is None:
+        return Check(name, FAIL, sign_in.problem or "no callback URL.", sign_in.problem_fix)
+    returned_state = next(iter(query_of(sign_in.callback_url).get("state", [])), None)
+    if sign_in.state and returned_state != sign_in.state:
+        return Check(
+            name,
+            FAIL,
+            "the emulator redirected back with a state other than the one sent.",
+            "Check that nothing rewrites the authorization URL between the app and WorkOS.",
+        )
+    code = query_of(sign_in.callback_url)["code"][0]
+    return Check(
+        name,
+        PASS,
+        f"redirected back to {where(sign_in.callback_url)} with a code ({len(code)} chars).",
+    )
+
+
+def check_redirect_uri(callback_url: str, callback: Hop) -> Check:
+    name = "redirect uri"
+    if callback.status in (404, 405):
+        return Check(
+            name,
+            FAIL,
+            f"the app answers HTTP {callback.status} at {where(callback_url)}.",
+            "Serve the callback at the redirect_uri's exact path (GET), or fix "
+            "WORKOS_REDIRECT_URI to match the route.",
+        )
+    return Check(name, PASS, f"the app serves {where(callback_url)}.")
+
+
+def check_callback(callback: Hop, before: Mapping[str, str], after: Mapping[str, str]) -> Check:
+    name = "callback"
+    if callback.status >= 400:
+        return Check(
+            name,
+            FAIL,
+            f"the callback answered HTTP {callback.status} to a good code and state.",
+            "Check the app's log: the code exchange (get_profile_and_token) or the session failed.",
+        )
+    changed = sorted(cookie for cookie, value in after.items() if before.get(cookie) != value)
+    if not changed:
+        return Check(
+            name,
+            FAIL,
+            f"answered {_answer(callback)} but set or changed no cookie: no session was made.",
+            "Keep the signed-in user in a session cookie, and start a new session at sign-in.",
+        )
+    return Check(name, PASS, f"answered {_answer(callback)} and set {', '.join(changed)}.")
+
+
+def run_verify(options: VerifyOptions) -> list[Check]:
+    """Probe the app ``options`` point at; one check per step and attack, in order."""
+    return Probe(options).run()

@@ -1,0 +1,530 @@
+"""``workos-sso verify``: the probe's pure pieces offline, and the probe against real apps.
+
+The live tests (``nox -s emulator``) run each app as its own process on a loopback port,
+configured with the emulator, and run the command in-process: the three recipes in
+docs/examples must pass, and each app in tests/verify_apps plants one fault the probe must name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+import pytest
+
+from tests import emulator
+from tests.app_server import free_port, recipe_command, running_app
+from tests.loopback import LoopbackServer, Reply, Route, closed_port
+from workos_sso import SSOClient, find_connection_for_email
+from workos_sso._cli import main
+from workos_sso._verify import (
+    Browser,
+    Hop,
+    HostPolicy,
+    Probe,
+    VerifyOptions,
+    altered,
+    check_authorize_params,
+    check_state,
+    check_state_entropy,
+    estimate_state_bits,
+    parse_set_cookie,
+    where,
+    with_query,
+)
+
+BROKEN_APP = Path(__file__).resolve().parent / "verify_apps" / "broken_app.py"
+EVERY_CHECK = [
+    "sign-in redirect",
+    "authorize params",
+    "state",
+    "state entropy",
+    "emulator sign-in",
+    "redirect uri",
+    "callback",
+    "sign-in cookies",
+    "session cookie",
+    "protected page",
+    "replay",
+    "altered state",
+    "missing state",
+    "foreign state",
+    "access denied",
+    "open redirect",
+]
+
+
+# --- pure pieces (offline) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "enough"),
+    [
+        (secrets.token_urlsafe(32), True),  # 43 base64url characters: about 256 bits
+        (secrets.token_hex(16), True),  # 32 hex digits: 128 bits exactly
+        (secrets.token_hex(15), False),  # 120 bits
+        ("12345678901234567890", False),  # 20 digits: about 66 bits
+        ("abc", False),
+        ("", False),
+        ("=" * 40, False),  # padding carries nothing
+    ],
+)
+def test_state_entropy_by_length_and_alphabet(state: str, enough: bool) -> None:
+    assert (estimate_state_bits(state) >= 128) is enough
+
+
+def test_state_entropy_alphabet_grows_with_unusual_characters() -> None:
+    # base64url plus "." (a signed state): 65 symbols, not the 64 of base64url.
+    assert estimate_state_bits("a-b.c") == pytest.approx(5 * math.log2(65))
+    assert estimate_state_bits("ff") == 8.0  # hex, even without every hex digit present
+    assert estimate_state_bits("0123") == pytest.approx(4 * math.log2(10))
+
+
+def test_set_cookie_attributes_are_read_from_the_raw_header() -> None:
+    flask = parse_set_cookie("session=eyJhIjoxfQ.abc; HttpOnly; Path=/; SameSite=Lax")
+    assert flask is not None
+    assert (flask.name, flask.http_only, flask.secure, flask.same_site) == (
+        "session",
+        True,
+        False,
+        "Lax",
+    )
+    assert not flask.deletes
+    starlette = parse_set_cookie('session="x y"; path=/; Max-Age=1209600; httponly; samesite=lax')
+    assert starlette is not None
+    assert (starlette.value, starlette.http_only, starlette.same_site) == ("x y", True, "lax")
+    secure = parse_set_cookie("__Host-id=1; Secure; SameSite=Strict")
+    assert secure is not None
+    assert (secure.secure, secure.http_only, secure.same_site) == (True, False, "Strict")
+    plain = parse_set_cookie("sso_state=abc")
+    assert plain is not None
+    assert (plain.http_only, plain.same_site) == (False, None)
+    assert parse_set_cookie("no equals sign; HttpOnly") is None
+    assert "abc" not in repr(plain)  # a cookie's value stays out of its repr
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
+        "session=x; Max-Age=0",
+        "session=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        "session=",
+    ],
+)
+def test_set_cookie_that_removes_the_cookie(header: str) -> None:
+    cookie = parse_set_cookie(header, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert cookie is not None
+    assert cookie.deletes
+
+
+def test_host_policy_allows_loopback_and_the_configured_emulator_only() -> None:
+    local = HostPolicy()
+    for url in ("http://127.0.0.1:5000/login", "http://localhost/x", "https://[::1]:8443/"):
+        assert local.allows(url), url
+    for url in (
+        "https://evil.example/",
+        "http://10.0.0.1/",
+        "https://api.workos.com/sso/authorize",
+        "ftp://127.0.0.1/",
+        "javascript:alert(1)",
+        "//evil.example",
+    ):
+        assert not local.allows(url), url
+    configured = HostPolicy("https://emulator.internal:4100")
+    assert configured.allows("https://emulator.internal:4100/sso/authorize?x=1")
+    assert not configured.allows("https://emulator.internal:4101/sso/authorize")
+    assert not configured.allows("http://emulator.internal:4100/sso/authorize")
+    assert not configured.allows("https://other.internal:4100/")
+
+
+def test_browser_refuses_to_request_a_host_outside_the_policy() -> None:
+    from workos_sso._verify import RefusedHost
+
+    with Browser(HostPolicy(), timeout=1.0) as browser, pytest.raises(RefusedHost):
+        browser.request("GET", "https://evil.example/")
+
+
+def test_url_helpers_keep_secrets_out_and_change_one_parameter() -> None:
+    assert where("http://127.0.0.1:5000/callback?code=abc&state=xyz#f") == (
+        "http://127.0.0.1:5000/callback"
+    )
+    changed = with_query("http://h/cb?code=1&state=2", {"state": None, "next": "/a"})
+    assert changed == "http://h/cb?code=1&next=%2Fa"
+    state = secrets.token_urlsafe(32)
+    tampered = altered(state)
+    assert tampered != state
+    assert len(tampered) == len(state)
+    assert sum(a != b for a, b in zip(state, tampered)) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        (
+            "client_id=client_1&response_type=code&organization=org_1&redirect_uri=http%3A%2F%2F"
+            "127.0.0.1%2Fcb",
+            "PASS",
+            "organization",
+        ),
+        (
+            "client_id=client_1&response_type=token&organization=org_1&redirect_uri=http%3A%2F%2Fh",
+            "FAIL",
+            "response_type is token",
+        ),
+        (
+            "client_id=client_1&response_type=code&organization=org_1&connection=conn_1"
+            "&redirect_uri=http%3A%2F%2Fh",
+            "FAIL",
+            "exactly one",
+        ),
+        ("response_type=code&provider=GoogleOAuth", "FAIL", "no client_id; no redirect_uri"),
+    ],
+)
+def test_authorize_params(query: str, status: str, words: str) -> None:
+    check = check_authorize_params(f"http://127.0.0.1:4100/sso/authorize?{query}")
+    assert check.status == status
+    assert words in check.detail
+
+
+def test_state_checks_never_show_the_state() -> None:
+    state = secrets.token_urlsafe(32)
+    checks = [
+        check_state(state, secrets.token_urlsafe(32)),
+        check_state(state, state),
+        check_state(None, None),
+        check_state_entropy(state),
+        check_state_entropy("1234"),
+    ]
+    assert [check.status for check in checks] == ["PASS", "FAIL", "FAIL", "PASS", "FAIL"]
+    assert all(state not in f"{check.detail} {check.fix}" for check in checks)
+    assert "43 chars" in checks[0].detail
+
+
+@pytest.mark.parametrize(
+    ("login_url", "header", "flaws"),
+    [
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", []),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Strict", []),
+        ("http://127.0.0.1:5000/login", "s=1; SameSite=Lax", ["HttpOnly"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly", ["no SameSite"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None"]),
+        ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", ["Secure"]),
+        ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", []),
+    ],
+)
+def test_cookie_flags_expected_of_a_session(login_url: str, header: str, flaws: list[str]) -> None:
+    cookie = parse_set_cookie(header)
+    assert cookie is not None
+    found = Probe(VerifyOptions(login_url=login_url)).cookie_flaws(cookie)
+    assert len(found) == len(flaws)
+    for flaw, words in zip(found, flaws):
+        assert words in flaw
+
+
+def test_verify_refuses_a_login_url_off_this_machine(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--login-url", "https://app.example.com/login"]) == 2
+    assert "loopback" in capsys.readouterr().err
+    assert main(["verify", "--login-url", "file:///etc/passwd"]) == 2
+    code = main(
+        [
+            "verify",
+            "--login-url",
+            "http://127.0.0.1:5000/login",
+            "--protected-url",
+            "https://app.example.com/me",
+        ]
+    )
+    assert code == 2
+
+
+def test_verify_without_an_app_fails_the_first_check_as_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"http://127.0.0.1:{closed_port()}/login"
+    assert main(["verify", "--login-url", url, "--json", "--timeout", "2"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert [check["name"] for check in document["checks"]] == EVERY_CHECK
+    first, *rest = document["checks"]
+    assert first["status"] == "FAIL"
+    assert "could not be reached" in first["detail"]
+    assert first["fix"]
+    assert {check["status"] for check in rest} == {"SKIP"}
+
+
+def test_a_redirect_uri_off_this_machine_is_never_requested(
+    loopback: LoopbackServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # One loopback server plays both the app and the emulator; the app's redirect URI is on
+    # another host, which the probe must report and leave alone.
+    state = secrets.token_urlsafe(32)
+    remote = "https://app.example.com/callback"
+    authorize = f"{loopback.url}/sso/authorize?" + urlencode(
+        {
+            "client_id": "client_1",
+            "response_type": "code",
+            "organization": "org_1",
+            "redirect_uri": remote,
+            "state": state,
+        }
+    )
+    code = "sso_code_" + secrets.token_hex(12)
+    loopback.always(
+        Route(
+            {
+                "/login": Reply.redirect(authorize),
+                "/sso/authorize": Reply.redirect(f"{remote}?code={code}&state={state}"),
+            }
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
+    assert main(["verify", "--login-url", f"{loopback.url}/login", "--timeout", "2"]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL  emulator sign-in  the redirect_uri, https://app.example.com/callback, is not" in (
+        text
+    )
+    assert state not in text
+    assert code not in text
+    paths = [request.url_path for request in loopback.requests]
+    assert paths == ["/login", "/login", "/sso/authorize"]  # two sign-ins start; one goes on
+
+
+# --- against running apps (live) -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def organization(emulator_url: str) -> str:
+    with SSOClient(
+        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
+    ) as sso:
+        found = find_connection_for_email(sso, "someone@foo-corp.com").organization_id
+    assert found is not None
+    return found
+
+
+def _app_env(emulator_url: str, port: int, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+        "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+        "WORKOS_BASE_URL": emulator_url,
+        "WORKOS_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",
+        "APP_SECRET_KEY": "verify-tests-secret-0123456789abcdef",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class Seen:
+    """Every code, state and cookie value the probe handled, to look for in its output."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+
+    def record(self, hop: Hop) -> None:
+        from workos_sso._verify import query_of
+
+        for url in (hop.url, hop.location or ""):
+            for name in ("code", "state"):
+                self.secrets.update(query_of(url).get(name, []))
+        self.secrets.update(cookie.value for cookie in hop.set_cookies)
+        # Short values ("null", "1") would match ordinary words in the output.
+        self.secrets = {value for value in self.secrets if len(value) >= 16}
+
+
+def _verify(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    emulator_url: str,
+    *arguments: str,
+) -> tuple[int, dict[str, Any], str]:
+    """Run ``verify --json`` and then the same as text; returns the code, JSON and text."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for variable in ("WORKOS_API_KEY", "WORKOS_CLIENT_ID", "WORKOS_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    seen = Seen()
+    original = Browser.request
+
+    def recording(self: Browser, method: str, url: str, data: Optional[Any] = None) -> Hop:
+        hop = original(self, method, url, data)
+        seen.record(hop)
+        return hop
+
+    monkeypatch.setattr(Browser, "request", recording)
+    argv = ["verify", *arguments, "--base-url", emulator_url]
+    code = main([*argv, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert main(argv) == code
+    text = capsys.readouterr().out
+    assert seen.secrets, "the probe saw no code or state at all"
+    for secret in seen.secrets:
+        assert secret not in text, "a code, state or cookie value was printed"
+        assert secret not in json.dumps(document)
+    return code, document, text
+
+
+def _statuses(document: dict[str, Any]) -> dict[str, str]:
+    return {check["name"]: check["status"] for check in document["checks"]}
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("framework", ["flask", "fastapi", "django"])
+def test_the_recipes_pass(
+    framework: str,
+    emulator_url: str,
+    organization: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = _app_env(emulator_url, port, WORKOS_ORGANIZATION_ID=organization)
+    with running_app(recipe_command(framework, port), env, port) as app:
+        code, document, text = _verify(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            emulator_url,
+            "--login-url",
+            f"{app}/login?organization={organization}",
+            "--protected-url",
+            f"{app}/",
+            "--signed-in-text",
+            "Signed in as",
+        )
+    assert code == 0, text
+    assert document["ok"] is True
+    assert _statuses(document) == dict.fromkeys(EVERY_CHECK, "PASS"), text
+    assert len(text.splitlines()) == len(EVERY_CHECK)
+    assert all(line.startswith("PASS  ") for line in text.splitlines())
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+def test_the_recipes_pass_signing_in_by_email(
+    framework: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Django's recipe wants a CSRF token on its form, which the probe does not send.
+    port = free_port()
+    with running_app(recipe_command(framework, port), _app_env(emulator_url, port), port) as app:
+        code, document, text = _verify(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            emulator_url,
+            "--login-url",
+            f"{app}/login/email",
+            "--email",
+            "alice@foo-corp.com",
+            "--protected-url",
+            f"{app}/",
+            "--signed-in-text",
+            "alice@foo-corp.com",
+        )
+    assert code == 0, text
+    assert _statuses(document) == dict.fromkeys(EVERY_CHECK, "PASS"), text
+    assert document["checks"][0]["detail"].startswith("POST ")
+    assert "connection" in document["checks"][1]["detail"]
+
+
+@pytest.fixture(scope="module")
+def broken_apps(emulator_url: str) -> Iterator[dict[str, str]]:
+    """Every fault of tests/verify_apps/broken_app.py (and none), each running; fault -> URL."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for fault in ("", "no-state-check", "state-cookie", "replay", "open-redirect"):
+            port = free_port()
+            env = _app_env(emulator_url, port, FAULT=fault, PORT=str(port))
+            urls[fault] = stack.enter_context(
+                running_app([sys.executable, str(BROKEN_APP)], env, port)
+            )
+        yield urls
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("fault", "failing"),
+    [
+        ("", set()),
+        ("no-state-check", {"altered state", "missing state", "foreign state"}),
+        ("state-cookie", {"sign-in cookies"}),
+        ("replay", {"replay"}),
+        ("open-redirect", {"open redirect"}),
+    ],
+)
+def test_each_planted_fault_is_named(
+    fault: str,
+    failing: set[str],
+    broken_apps: dict[str, str],
+    organization: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    app = broken_apps[fault]
+    code, document, text = _verify(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        emulator_url,
+        "--login-url",
+        f"{app}/login?organization={organization}",
+        "--protected-url",
+        f"{app}/me",
+    )
+    statuses = _statuses(document)
+    assert {name for name, status in statuses.items() if status == "FAIL"} == failing, text
+    assert set(statuses.values()) <= {"PASS", "FAIL"}, text
+    assert code == (1 if failing else 0)
+    assert document["ok"] is not failing
+    for check in document["checks"]:
+        if check["status"] == "FAIL":
+            assert check["fix"], check
+            assert f"FAIL  {check['name']}" in text
+
+
+@pytest.mark.live
+def test_without_a_protected_url_the_attacks_only_warn(
+    broken_apps: dict[str, str],
+    organization: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    app = broken_apps["no-state-check"]
+    code, document, _ = _verify(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        emulator_url,
+        "--login-url",
+        f"{app}/login?organization={organization}",
+    )
+    statuses = _statuses(document)
+    assert statuses["protected page"] == "WARN"
+    for name in ("replay", "altered state", "missing state", "foreign state", "access denied"):
+        assert statuses[name] == "WARN"
+    assert code == 0  # warnings never fail the run
