@@ -57,8 +57,8 @@ class BlockingAsyncClient:
     """An ``AsyncSSOClient`` whose coroutine methods block until done, for shared test bodies."""
 
     def __init__(self, **options: Any) -> None:
+        self.client = AsyncSSOClient(**options)  # first: a refused option leaves no loop open
         self.loop = asyncio.new_event_loop()
-        self.client = AsyncSSOClient(**options)
 
     def wait(self, awaitable: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(awaitable)

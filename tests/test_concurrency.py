@@ -9,6 +9,11 @@ key, therefore span three rate-limit windows whatever the test does. The client 
 ``max_retry_wait=60`` so it honours those ``Retry-After`` waits itself, and the test checks that
 it did: every call ends in success, none in :class:`RateLimitError`. That makes the test take
 about two minutes, almost all of it spent waiting as the server asked.
+
+Both tests are of ``SSOClient`` only: threads sharing a client and a fork are how a sync client
+is used concurrently (the proxy counts the connections of its ``requests`` pool, and urllib3's
+log gives the statuses). An ``AsyncSSOClient`` is shared by tasks on one event loop instead;
+its load test (1,000 concurrent calls through one client) is in ``test_async.py``.
 """
 
 from __future__ import annotations

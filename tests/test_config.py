@@ -1,16 +1,33 @@
-"""Client configuration: ``SSOClient(...)`` and ``SSOClient.from_env``, validation and lifecycle."""
+"""Client configuration: the constructor and ``from_env``, validation, what each option does,
+and the lifecycle (context manager, ``close``, a session or ``http_client`` of the caller's).
+
+Every test runs once per kind of client (``SSOClient`` and ``AsyncSSOClient``, through the
+``client_kind`` fixture), except those about a ``requests.Session`` passed in, which only the
+sync client takes; the async client's ``http_client`` has tests of its own here. What an option
+does is checked by its effect on the wire (requests counted, time taken), never by reading the
+client's private attributes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
+import os
 import time
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Union
 
+import aiohttp
 import pytest
 import requests
 
+from tests.clients import BlockingAsyncClient, current_kind, make_client, run
 from tests.loopback import LoopbackServer, NeverAnswer, Reply
 from tests.payload_fixtures import connection_fixture
 from workos_sso import (
+    AsyncSSOClient,
     ConfigurationError,
     RateLimitError,
     RequestTimeoutError,
@@ -19,13 +36,57 @@ from workos_sso import (
     WorkOSError,
 )
 
+pytestmark = pytest.mark.usefixtures("client_kind")
+
+#: For the tests of a ``requests.Session`` passed in: only SSOClient takes one.
+sync_only = pytest.mark.parametrize("client_kind", ["sync"], indirect=True)
+#: For the tests of an ``aiohttp.ClientSession`` passed in: only AsyncSSOClient takes one.
+async_only = pytest.mark.parametrize("client_kind", ["async"], indirect=True)
+
 API_KEY = "sk_test_config_tests_secret_value"
 CLIENT_ID = "client_01CONFIGTESTS"
+CONNECTION_ID = str(connection_fixture()["id"])
+
+Client = Union[SSOClient, BlockingAsyncClient]
 
 
-def make(**overrides: Any) -> SSOClient:
+def make(**overrides: Any) -> Client:
+    """A client of the test's kind with the test's key and client id.
+
+    What ``make_client`` makes, except that an async client's event loop is only created once
+    its constructor has accepted the options: most tests here expect it to refuse them, and a
+    loop left unclosed would fail a later test with a ResourceWarning.
+    """
     options: dict[str, Any] = {"api_key": API_KEY, "client_id": CLIENT_ID, **overrides}
-    return SSOClient(**options)
+    if current_kind() == "async":
+        return _Wrapped(AsyncSSOClient(**options))
+    return make_client(**options)
+
+
+def client_class() -> type[Union[SSOClient, AsyncSSOClient]]:
+    return AsyncSSOClient if current_kind() == "async" else SSOClient
+
+
+def own(client: Client) -> Union[SSOClient, AsyncSSOClient]:
+    """The library's client itself, not the blocking wrapper around an async one."""
+    return client.client if isinstance(client, BlockingAsyncClient) else client
+
+
+class _Wrapped(BlockingAsyncClient):
+    """A blocking wrapper around an AsyncSSOClient made some other way (``from_env``)."""
+
+    def __init__(self, client: AsyncSSOClient) -> None:
+        self.client = client
+        self.loop = asyncio.new_event_loop()
+
+
+@contextlib.contextmanager
+def from_env(**arguments: Any) -> Iterator[Client]:
+    """``from_env`` of the test's kind of client, closed at the end of the block."""
+    created = client_class().from_env(**arguments)
+    client: Client = _Wrapped(created) if isinstance(created, AsyncSSOClient) else created
+    with client:
+        yield client
 
 
 def env_fixture(**overrides: str) -> dict[str, str]:
@@ -196,7 +257,6 @@ def test_max_retry_wait_is_the_longest_retry_after_the_client_waits_for(
         Reply.json(429, {"message": "slow down"}, headers={"Retry-After": longer}),
     )
     with make(base_url=loopback.url, max_retries=3, max_retry_wait=max_retry_wait) as client:
-        assert client._transport._retry.max_retry_wait == max_retry_wait
         started = time.monotonic()
         with pytest.raises(RateLimitError) as caught:
             client.get_connection("conn_1")
@@ -207,19 +267,81 @@ def test_max_retry_wait_is_the_longest_retry_after_the_client_waits_for(
     assert time.monotonic() - started < 1.0
 
 
+def test_a_retry_after_within_max_retry_wait_is_waited_for_then_retried(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "1"}),
+        Reply.json(200, connection_fixture()),
+    )
+    with make(base_url=loopback.url, max_retries=1, max_retry_wait=1.5) as client:
+        started = time.monotonic()
+        connection = client.get_connection(CONNECTION_ID)
+        elapsed = time.monotonic() - started
+    assert connection.id == CONNECTION_ID
+    first, second = loopback.requests
+    assert second.received_at - first.received_at >= 0.95  # the server's second, as asked
+    assert elapsed < 3.0
+
+
+def test_max_retry_wait_also_caps_the_backoff(loopback: LoopbackServer) -> None:
+    # Without Retry-After the backoff would start at 0.5 s and double; capped at 0.1 s, three
+    # retries take at most 0.3 s between them.
+    loopback.always(Reply.json(503, {"message": "busy"}))
+    with (
+        make(base_url=loopback.url, max_retries=3, max_retry_wait=0.1) as client,
+        pytest.raises(ServerError),
+    ):
+        client.get_connection(CONNECTION_ID)
+    moments = [request.received_at for request in loopback.requests]
+    assert len(moments) == 4
+    gaps = [later - earlier for earlier, later in zip(moments, moments[1:])]
+    assert all(0.04 <= gap < 0.5 for gap in gaps), gaps  # equal jitter: half the cap or more
+
+
 @pytest.mark.parametrize("max_retry_wait", [-0.1, -5, "10", None, True, float("nan")])
 def test_max_retry_wait_must_be_a_number_zero_or_more(max_retry_wait: Any) -> None:
     with pytest.raises(ConfigurationError, match="max_retry_wait"):
         make(max_retry_wait=max_retry_wait)
 
 
+@pytest.mark.parametrize(
+    "timeout",
+    [None, 0, -1, math.nan, math.inf, "5", True, (1.0,), (1.0, 2.0, 3.0), (1.0, None), [1, 2]],
+)
+def test_a_timeout_that_is_not_positive_seconds_is_a_configuration_error(timeout: Any) -> None:
+    # None would mean "wait for ever"; the rest used to fail on the first request instead.
+    with pytest.raises(ConfigurationError, match="timeout must be a positive number"):
+        make(timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [(0.3, 0.3), ((5.0, 0.3), 0.3), ((0.2, 1.0), 1.0)],
+    ids=["one number", "read part of a pair", "connect part is not the read timeout"],
+)
+def test_a_server_that_never_answers_times_out_after_the_read_timeout(
+    loopback: LoopbackServer, timeout: Any, expected: float
+) -> None:
+    loopback.always(NeverAnswer(seconds=expected + 3.0))
+    with make(base_url=loopback.url, timeout=timeout, max_retries=0) as client:
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError) as caught:
+            client.get_connection(CONNECTION_ID)
+        elapsed = time.monotonic() - started
+    assert expected - 0.05 <= elapsed < expected + 1.5, elapsed
+    assert "reading the response" in str(caught.value)
+    assert loopback.request_count == 1
+
+
 def test_all_options_are_keyword_only() -> None:
+    cls: Any = client_class()
     with pytest.raises(TypeError):
-        SSOClient(API_KEY, CLIENT_ID)  # type: ignore[call-arg]
+        cls(API_KEY, CLIENT_ID)
     with pytest.raises(TypeError):
-        SSOClient(API_KEY, client_id=CLIENT_ID)  # type: ignore[call-arg]
+        cls(API_KEY, client_id=CLIENT_ID)
     with pytest.raises(TypeError):
-        SSOClient.from_env({})  # type: ignore[call-arg]
+        cls.from_env({})
 
 
 def test_unknown_option_is_a_type_error() -> None:
@@ -232,21 +354,21 @@ def test_unknown_option_is_a_type_error() -> None:
 
 def test_from_env_reads_key_client_id_and_base_url() -> None:
     environ = env_fixture(WORKOS_BASE_URL="http://127.0.0.1:4100/")
-    with SSOClient.from_env(environ=environ) as client:
+    with from_env(environ=environ) as client:
         assert client.client_id == CLIENT_ID
         assert client.base_url == "http://127.0.0.1:4100"
 
 
 def test_from_env_without_base_url_uses_the_default() -> None:
-    with SSOClient.from_env(environ=env_fixture()) as client:
+    with from_env(environ=env_fixture()) as client:
         assert client.base_url == "https://api.workos.com"
-    with SSOClient.from_env(environ=env_fixture(WORKOS_BASE_URL="  ")) as client:
+    with from_env(environ=env_fixture(WORKOS_BASE_URL="  ")) as client:
         assert client.base_url == "https://api.workos.com"
 
 
 def test_from_env_strips_surrounding_whitespace() -> None:
     environ = {"WORKOS_API_KEY": f" {API_KEY}\n", "WORKOS_CLIENT_ID": f"{CLIENT_ID} "}
-    with SSOClient.from_env(environ=environ) as client:
+    with from_env(environ=environ) as client:
         assert client.client_id == CLIENT_ID
 
 
@@ -259,7 +381,7 @@ def test_from_env_missing_variable_is_named(variable: str, absent: str) -> None:
     else:
         environ[variable] = "" if absent == "empty" else "   "
     with pytest.raises(ConfigurationError) as caught:
-        SSOClient.from_env(environ=environ)
+        client_class().from_env(environ=environ)
     assert variable in str(caught.value)
 
 
@@ -275,33 +397,34 @@ def test_from_env_missing_variable_is_named(variable: str, absent: str) -> None:
 )
 def test_from_env_malformed_variable_is_named(variable: str, value: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        SSOClient.from_env(environ=env_fixture(**{variable: value}))
+        client_class().from_env(environ=env_fixture(**{variable: value}))
     assert variable in str(caught.value)
 
 
 def test_from_env_passes_options_on(loopback: LoopbackServer) -> None:
     with pytest.raises(ConfigurationError, match="max_retries"):
-        SSOClient.from_env(environ=env_fixture(), max_retries=-1)
+        client_class().from_env(environ=env_fixture(), max_retries=-1)
     loopback.always(NeverAnswer())
     environ = env_fixture(WORKOS_BASE_URL=loopback.url)
-    with SSOClient.from_env(environ=environ, max_retries=0, timeout=0.3) as client:
-        assert client._transport._timeout == 0.3
+    with from_env(environ=environ, max_retries=0, timeout=0.3) as client:
         started = time.monotonic()
         with pytest.raises(RequestTimeoutError):
-            client.get_connection("conn_1")
-    assert 0.25 < time.monotonic() - started < 2.0  # the 0.3 s timeout, not the default
+            client.get_connection(CONNECTION_ID)
+        elapsed = time.monotonic() - started
+    assert 0.25 < elapsed < 2.0  # the 0.3 s timeout, not the default 30 s
     assert loopback.request_count == 1  # and max_retries=0: no second attempt
+    assert loopback.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
 
 
 def test_from_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKOS_API_KEY", API_KEY)
     monkeypatch.setenv("WORKOS_CLIENT_ID", "client_01FROMPROCESS")
     monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
-    with SSOClient.from_env() as client:
+    with from_env() as client:
         assert client.client_id == "client_01FROMPROCESS"
     monkeypatch.delenv("WORKOS_API_KEY")
     with pytest.raises(ConfigurationError, match="WORKOS_API_KEY"):
-        SSOClient.from_env()
+        client_class().from_env()
 
 
 # --- repr -----------------------------------------------------------------------------------
@@ -314,6 +437,18 @@ def test_repr_and_str_show_no_key() -> None:
             assert "sk_" not in text
         assert CLIENT_ID in repr(client)
         assert "127.0.0.1:4100" in repr(client)
+
+
+def test_base_url_and_client_id_are_read_only() -> None:
+    with make(base_url="https://api.example/") as wrapper:
+        client = own(wrapper)
+        assert (client.base_url, client.client_id) == ("https://api.example", CLIENT_ID)
+        # Changing either would make the URLs the client builds disagree with where it sends.
+        with pytest.raises(AttributeError):
+            client.base_url = "https://elsewhere.example"  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            client.client_id = "client_other"  # type: ignore[misc]
+        assert (client.base_url, client.client_id) == ("https://api.example", CLIENT_ID)
 
 
 # --- lifecycle: the context manager and sessions --------------------------------------------
@@ -329,13 +464,23 @@ def server(loopback: LoopbackServer) -> LoopbackServer:
 def test_context_manager_returns_the_client_and_closes_its_connections(
     server: LoopbackServer,
 ) -> None:
-    with make(base_url=server.url) as client:
-        assert isinstance(client, SSOClient)
-        client.get_connection("conn_1")
-        client.get_connection("conn_2")
+    with make(base_url=server.url) as wrapper:
+        client = own(wrapper)
+        # `with` gives SSOClient itself; `async with` gives AsyncSSOClient itself.
+        if isinstance(client, AsyncSSOClient):
+            assert wrapper.wait(client.__aenter__()) is client
+        else:
+            assert client.__enter__() is client
+        wrapper.get_connection("conn_1")
+        wrapper.get_connection("conn_2")
         # Both requests went over one pooled keep-alive connection.
         assert server.wait_for_open_connections(1) == 1
-    assert server.wait_for_open_connections(0) == 0
+        if isinstance(client, AsyncSSOClient):
+            wrapper.wait(client.__aexit__(None, None, None))
+        else:
+            client.__exit__(None, None, None)
+        # Leaving the block closed the connection.
+        assert server.wait_for_open_connections(0) == 0
     assert len(server.requests) == 2
 
 
@@ -349,15 +494,25 @@ def test_close_releases_connections_without_a_with_block(server: LoopbackServer)
 
 def test_context_manager_closes_even_when_the_block_raises(server: LoopbackServer) -> None:
     def use_then_fail() -> None:
-        with make(base_url=server.url) as client:
+        with SSOClient(api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url) as client:
             client.get_connection("conn_1")
             raise RuntimeError("user code failed")
 
+    async def use_then_fail_async() -> None:
+        async with AsyncSSOClient(
+            api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url
+        ) as client:
+            await client.get_connection("conn_1")
+            raise RuntimeError("user code failed")
+
+    failing = (lambda: run(use_then_fail_async)) if current_kind() == "async" else use_then_fail
     with pytest.raises(RuntimeError, match="user code failed"):
-        use_then_fail()
+        failing()
+    assert server.request_count == 1
     assert server.wait_for_open_connections(0) == 0
 
 
+@sync_only
 def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer) -> None:
     session = requests.Session()
     session.headers["X-Custom"] = "from-user-session"
@@ -377,6 +532,7 @@ def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer) -> No
     assert server.wait_for_open_connections(0) == 0
 
 
+@sync_only
 def test_client_key_is_not_sent_to_other_hosts_through_a_shared_session(
     server: LoopbackServer, second_loopback: LoopbackServer
 ) -> None:
@@ -387,3 +543,87 @@ def test_client_key_is_not_sent_to_other_hosts_through_a_shared_session(
             session.get(f"{second_loopback.url}/elsewhere", timeout=5)
         assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
         assert "authorization" not in second_loopback.requests[0].headers
+
+
+@async_only
+def test_an_http_client_passed_in_is_used_and_left_open(server: LoopbackServer) -> None:
+    async def scenario() -> None:
+        async with aiohttp.ClientSession(headers={"X-Custom": "from-user-session"}) as session:
+            async with AsyncSSOClient(
+                api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url, http_client=session
+            ) as sso:
+                await sso.get_connection("conn_1")
+            # Closing the client leaves the caller's session, and its pooled connection, alone.
+            assert not session.closed
+            assert await asyncio.to_thread(server.wait_for_open_connections, 0, timeout=0.3) == 1
+            async with session.get(f"{server.url}/still-usable") as response:
+                assert response.status == 200
+        assert session.closed
+
+    run(scenario)
+    assert server.requests[0].headers["x-custom"] == "from-user-session"
+    assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
+    assert [request.connection for request in server.requests] == [1, 1]
+    assert server.wait_for_open_connections(0) == 0
+
+
+@async_only
+def test_client_key_is_not_sent_to_other_hosts_through_a_shared_http_client(
+    server: LoopbackServer, second_loopback: LoopbackServer
+) -> None:
+    second_loopback.always(Reply.json(200, {"other": True}))
+
+    async def scenario() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            AsyncSSOClient(
+                api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url, http_client=session
+            ) as sso,
+        ):
+            await sso.get_connection("conn_1")
+            async with session.get(f"{second_loopback.url}/elsewhere") as response:
+                assert response.status == 200
+
+    run(scenario)
+    assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
+    assert "authorization" not in second_loopback.requests[0].headers
+
+
+# --- credentials from the environment never replace the API key -----------------------------
+
+
+@pytest.fixture
+def netrc_for_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password from-netrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert os.environ["NETRC"] == str(netrc)
+
+
+@pytest.mark.usefixtures("netrc_for_loopback")
+def test_a_netrc_entry_never_replaces_the_api_key(server: LoopbackServer) -> None:
+    with make(base_url=server.url) as sso:
+        sso.get_connection(CONNECTION_ID)
+    (request,) = server.requests
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@sync_only
+@pytest.mark.usefixtures("netrc_for_loopback")
+def test_a_netrc_entry_never_replaces_the_api_key_through_a_session_passed_in(
+    server: LoopbackServer,
+) -> None:
+    with requests.Session() as session, make(base_url=server.url, session=session) as sso:
+        sso.get_connection(CONNECTION_ID)
+    (request,) = server.requests
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@sync_only
+def test_a_session_with_its_own_auth_still_sends_the_api_key(server: LoopbackServer) -> None:
+    with requests.Session() as session:
+        session.auth = ("someone", "else")
+        with make(base_url=server.url, session=session) as sso:
+            sso.get_connection(CONNECTION_ID)
+    assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"

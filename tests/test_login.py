@@ -2,23 +2,37 @@
 
 Everything runs offline except the tests marked ``live``, which sign in against the emulator
 (``nox -s emulator``) because only a real code exchange proves the callback's success path.
+
+The tests of ``handle_callback``, ``start_sign_in`` and ``find_connection_for_email`` run once
+per kind of client (the ``client_kind`` fixture, through the ``offline_sso`` and ``live_sso``
+fixtures): with ``SSOClient`` and those functions, and with the ``AsyncSSOClient`` itself and
+their ``*_async`` twins (see ``handle``, ``begin`` and ``find`` below). The state, return_to and
+session-record tests need no client and run once.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
 
 from tests import admin, emulator
+from tests.clients import BlockingAsyncClient, make_client
+from tests.loopback import LoopbackServer, Reply, client_for
+from tests.payload_fixtures import (
+    connection_fixture,
+    connection_list_fixture,
+    profile_and_token_fixture,
+)
 from workos_sso import (
     AccessDeniedError,
     AmbiguousConnectionSelectorError,
     CallbackError,
+    Connection,
     ConnectionInvalidError,
     ConnectionStrategyInvalidError,
     ConnectionUnlinkedError,
@@ -35,7 +49,9 @@ from workos_sso import (
     SessionUser,
     SignInError,
     SignInRedirectUriMismatchError,
+    SignInResult,
     SignInServerError,
+    SignInStart,
     SSOClient,
     StateError,
     StateExpiredError,
@@ -46,9 +62,12 @@ from workos_sso import (
     WorkOSError,
     create_state,
     find_connection_for_email,
+    find_connection_for_email_async,
     handle_callback,
+    handle_callback_async,
     safe_return_to,
     start_sign_in,
+    start_sign_in_async,
     validate_return_to,
     verify_state,
 )
@@ -67,10 +86,34 @@ class FrozenClock:
         return self.now
 
 
+Client = Union[SSOClient, BlockingAsyncClient]
+
+
+def handle(sso: Client, query: Any, **options: Any) -> SignInResult:
+    """``handle_callback``, or ``handle_callback_async`` with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(handle_callback_async(sso.client, query, **options))
+    return handle_callback(sso, query, **options)
+
+
+def begin(sso: Client, **options: Any) -> SignInStart:
+    """``start_sign_in``, or ``start_sign_in_async`` with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(start_sign_in_async(sso.client, **options))
+    return start_sign_in(sso, **options)
+
+
+def find(sso: Client, email: Any) -> Connection:
+    """``find_connection_for_email``, or its async twin with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(find_connection_for_email_async(sso.client, email))
+    return find_connection_for_email(sso, email)
+
+
 @pytest.fixture
-def offline_sso() -> Iterator[SSOClient]:
+def offline_sso(client_kind: str) -> Iterator[Client]:
     """A client whose base URL has nothing listening: any request it sent would fail loudly."""
-    with SSOClient(
+    with make_client(
         api_key="sk_test_offline",
         client_id="client_offline",
         base_url="http://127.0.0.1:9",
@@ -293,11 +336,11 @@ SIGN_IN_ERROR_CODES = {
 
 @pytest.mark.parametrize(("code", "error_class"), sorted(SIGN_IN_ERROR_CODES.items()))
 def test_each_documented_error_code_raises_its_class(
-    offline_sso: SSOClient, code: str, error_class: type[SignInError]
+    offline_sso: Client, code: str, error_class: type[SignInError]
 ) -> None:
     query = {"error": code, "error_description": "Something went wrong.", "state": "abc"}
     with pytest.raises(error_class) as caught:
-        handle_callback(offline_sso, query, expected_state="abc")
+        handle(offline_sso, query, expected_state="abc")
     error = caught.value
     assert type(error) is error_class
     assert isinstance(error, SignInError)
@@ -310,10 +353,10 @@ def test_each_documented_error_code_raises_its_class(
     assert error_class.__doc__
 
 
-def test_unknown_error_code_keeps_its_string(offline_sso: SSOClient) -> None:
+def test_unknown_error_code_keeps_its_string(offline_sso: Client) -> None:
     url = f"{REDIRECT_URI}?error=brand_new_error&state=s1"
     with pytest.raises(SignInError) as caught:
-        handle_callback(offline_sso, url, expected_state="s1")
+        handle(offline_sso, url, expected_state="s1")
     assert type(caught.value) is SignInError
     assert caught.value.error == "brand_new_error"
     assert caught.value.error_description is None
@@ -330,19 +373,19 @@ def test_unknown_error_code_keeps_its_string(offline_sso: SSOClient) -> None:
     ],
 )
 def test_a_question_mark_inside_a_value_does_not_make_a_query_string_a_url(
-    offline_sso: SSOClient, query: str
+    offline_sso: Client, query: str
 ) -> None:
     with pytest.raises(AccessDeniedError) as caught:
-        handle_callback(offline_sso, query, expected_state="s")
+        handle(offline_sso, query, expected_state="s")
     assert caught.value.error == "access_denied"
     assert caught.value.error_description == "Why?"
     assert caught.value.state == "s"
 
 
-def test_error_description_cannot_forge_log_lines(offline_sso: SSOClient) -> None:
+def test_error_description_cannot_forge_log_lines(offline_sso: Client) -> None:
     query = {"error": "access_denied", "error_description": "no\nFAKE LOG LINE" + "x" * 1000}
     with pytest.raises(AccessDeniedError) as caught:
-        handle_callback(offline_sso, query, expected_state="s")
+        handle(offline_sso, query, expected_state="s")
     assert "\n" not in str(caught.value)
     assert len(str(caught.value)) < 700
     assert caught.value.error_description is not None
@@ -352,22 +395,22 @@ def test_error_description_cannot_forge_log_lines(offline_sso: SSOClient) -> Non
 @pytest.mark.parametrize(
     "query", [{}, {"state": "s"}, {"code": "", "state": "s"}, "", f"{REDIRECT_URI}?state=s"]
 )
-def test_callback_without_code_or_error(offline_sso: SSOClient, query: Any) -> None:
+def test_callback_without_code_or_error(offline_sso: Client, query: Any) -> None:
     with pytest.raises(CallbackError):
-        handle_callback(offline_sso, query, expected_state="s")
+        handle(offline_sso, query, expected_state="s")
 
 
-def test_state_is_checked_before_the_code_is_exchanged(offline_sso: SSOClient) -> None:
+def test_state_is_checked_before_the_code_is_exchanged(offline_sso: Client) -> None:
     state = create_state(secret=SECRET)
     other = create_state(secret=SECRET)
     query = {"code": "code_1", "state": other.value}
     # A NetworkError here would mean the client tried to exchange the code first.
     with pytest.raises(StateMismatchError):
-        handle_callback(offline_sso, query, expected_state=state.value, secret=SECRET)
+        handle(offline_sso, query, expected_state=state.value, secret=SECRET)
     with pytest.raises(MissingStateError):
-        handle_callback(offline_sso, {"code": "code_1"}, expected_state=state.value)
+        handle(offline_sso, {"code": "code_1"}, expected_state=state.value)
     with pytest.raises(MissingStateError):
-        handle_callback(offline_sso, query, expected_state=None, secret=SECRET)
+        handle(offline_sso, query, expected_state=None, secret=SECRET)
 
 
 class RepeatedParams(Mapping[str, str]):
@@ -400,15 +443,15 @@ class RepeatedParams(Mapping[str, str]):
         RepeatedParams([("error", "access_denied"), ("error", "server_error"), ("state", "s")]),
     ],
 )
-def test_callback_query_shapes_take_the_first_value(offline_sso: SSOClient, query: Any) -> None:
+def test_callback_query_shapes_take_the_first_value(offline_sso: Client, query: Any) -> None:
     with pytest.raises(AccessDeniedError) as caught:
-        handle_callback(offline_sso, query, expected_state="s")
+        handle(offline_sso, query, expected_state="s")
     assert caught.value.state == "s"
 
 
-def test_callback_query_of_the_wrong_type_is_refused(offline_sso: SSOClient) -> None:
+def test_callback_query_of_the_wrong_type_is_refused(offline_sso: Client) -> None:
     with pytest.raises(InvalidParameterError):
-        handle_callback(offline_sso, ["code", "x"], expected_state="s")  # type: ignore[arg-type]
+        handle(offline_sso, ["code", "x"], expected_state="s")  # type: ignore[arg-type]
 
 
 # --- domain routing (offline part) ------------------------------------------------------------
@@ -427,22 +470,20 @@ def test_callback_query_of_the_wrong_type_is_refused(offline_sso: SSOClient) -> 
         42,
     ],
 )
-def test_malformed_email_is_refused_before_any_request(offline_sso: SSOClient, email: Any) -> None:
+def test_malformed_email_is_refused_before_any_request(offline_sso: Client, email: Any) -> None:
     with pytest.raises(InvalidParameterError):
-        find_connection_for_email(offline_sso, email)
+        find(offline_sso, email)
 
 
-def test_start_sign_in_needs_exactly_one_selector(offline_sso: SSOClient) -> None:
+def test_start_sign_in_needs_exactly_one_selector(offline_sso: Client) -> None:
     with pytest.raises(InvalidParameterError):
-        start_sign_in(offline_sso, redirect_uri=REDIRECT_URI)
+        begin(offline_sso, redirect_uri=REDIRECT_URI)
     with pytest.raises(InvalidParameterError):
-        start_sign_in(
-            offline_sso, redirect_uri=REDIRECT_URI, organization="org_1", email="a@b.example"
-        )
+        begin(offline_sso, redirect_uri=REDIRECT_URI, organization="org_1", email="a@b.example")
 
 
-def test_start_sign_in_by_organization_builds_url_and_state(offline_sso: SSOClient) -> None:
-    start = start_sign_in(
+def test_start_sign_in_by_organization_builds_url_and_state(offline_sso: Client) -> None:
+    start = begin(
         offline_sso,
         redirect_uri=REDIRECT_URI,
         organization="org_1",
@@ -457,6 +498,83 @@ def test_start_sign_in_by_organization_builds_url_and_state(offline_sso: SSOClie
     assert start.state.connection is None
     assert start.state.return_to == "/after"
     assert start.state.signed
+
+
+# --- against a loopback server: the requests the helpers send -------------------------------
+
+FIXTURE_ORGANIZATION = str(profile_and_token_fixture()["profile"]["organization_id"])
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_domain_routing_pages_until_an_active_connection_serves_the_domain(
+    loopback: LoopbackServer,
+) -> None:
+    inactive = {**connection_fixture("conn_01INACTIVE"), "state": "inactive"}
+    elsewhere = {
+        **connection_fixture("conn_01ELSEWHERE"),
+        "domains": [{**connection_fixture()["domains"][0], "domain": "other.example"}],
+    }
+    first_page = connection_list_fixture(0, after="cursor_page_2")
+    first_page["data"] = [inactive, elsewhere]
+    second_page = connection_list_fixture(1, after="cursor_page_3")
+    loopback.script(Reply.json(200, first_page), Reply.json(200, second_page))
+    with client_for(loopback) as sso:
+        found = find(sso, "  Jane@Fixture.Example. ")
+    assert found.id == second_page["data"][0]["id"]
+    queries = [parse_qs(urlsplit(request.path).query) for request in loopback.requests]
+    # The lower-cased domain on both pages; the page after the match is never fetched.
+    assert queries == [
+        {"domain": ["fixture.example"]},
+        {"domain": ["fixture.example"], "after": ["cursor_page_2"]},
+    ]
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_domain_routing_without_a_match_reads_every_page_then_says_so(
+    loopback: LoopbackServer,
+) -> None:
+    inactive = {**connection_fixture("conn_01INACTIVE"), "state": "inactive"}
+    page = connection_list_fixture(0, after=None)
+    page["data"] = [inactive]
+    loopback.script(Reply.json(200, page))
+    with client_for(loopback) as sso, pytest.raises(NoSSOForDomainError) as caught:
+        find(sso, "jane@fixture.example")
+    assert caught.value.domain == "fixture.example"
+    assert loopback.request_count == 1
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_callback_exchanges_the_code_once_and_returns_the_sign_in(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.script(Reply.json(200, profile_and_token_fixture()))
+    state = create_state(organization=FIXTURE_ORGANIZATION, return_to="/next", secret=SECRET)
+    query = {"code": "code_loopback_exchange", "state": state.value}
+    with client_for(loopback) as sso:
+        result = handle(sso, query, expected_state=state.value, secret=SECRET)
+    assert result.profile.organization_id == FIXTURE_ORGANIZATION
+    assert result.return_to == "/next"
+    assert result.state == state
+    [sent] = loopback.requests
+    assert (sent.method, urlsplit(sent.path).path) == ("POST", "/sso/token")
+    body = json.loads(sent.body)
+    assert (body["code"], body["grant_type"]) == ("code_loopback_exchange", "authorization_code")
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_callback_refuses_a_profile_of_another_organization_after_the_exchange(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.script(Reply.json(200, profile_and_token_fixture()))
+    state = create_state(organization="org_01SOMEONEELSE")
+    with client_for(loopback) as sso, pytest.raises(UnexpectedOrganizationError) as caught:
+        handle(sso, {"code": "code_1", "state": state.value}, expected_state=state)
+    assert (caught.value.expected, caught.value.actual) == (
+        "org_01SOMEONEELSE",
+        FIXTURE_ORGANIZATION,
+    )
+    assert caught.value.selector == "organization"
+    assert loopback.request_count == 1
 
 
 # --- session record -------------------------------------------------------------------------
@@ -536,9 +654,9 @@ def test_session_user_from_malformed_data(data: Any) -> None:
 
 
 @pytest.fixture
-def live_sso(emulator_url: str) -> Iterator[SSOClient]:
+def live_sso(emulator_url: str, client_kind: str) -> Iterator[Client]:
     """A client on the emulator itself, never a cassette: these tests spend real codes."""
-    with SSOClient(
+    with make_client(
         api_key=emulator.DEFAULT_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=emulator_url,
@@ -563,16 +681,16 @@ def _with_query(url: str, **changes: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _seeded_organization(sso: SSOClient, domain: str) -> str:
-    organization = find_connection_for_email(sso, f"someone@{domain}").organization_id
+def _seeded_organization(sso: Client, domain: str) -> str:
+    organization = find(sso, f"someone@{domain}").organization_id
     assert organization is not None
     return organization
 
 
 @pytest.mark.live
-def test_sign_in_by_organization_end_to_end(live_sso: SSOClient) -> None:
+def test_sign_in_by_organization_end_to_end(live_sso: Client) -> None:
     organization = _seeded_organization(live_sso, "foo-corp.com")
-    start = start_sign_in(
+    start = begin(
         live_sso,
         redirect_uri=REDIRECT_URI,
         organization=organization,
@@ -582,9 +700,7 @@ def test_sign_in_by_organization_end_to_end(live_sso: SSOClient) -> None:
     )
     callback_url = _follow_authorization(start.url)
 
-    result = handle_callback(
-        live_sso, callback_url, expected_state=start.state.value, secret=SECRET
-    )
+    result = handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert result.profile.email == "alice@foo-corp.com"
     assert result.profile.organization_id == organization
     assert result.return_to == "/welcome"
@@ -593,77 +709,73 @@ def test_sign_in_by_organization_end_to_end(live_sso: SSOClient) -> None:
 
     # The same callback again (a reload, a replay): the code is spent.
     with pytest.raises(InvalidGrantError):
-        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
 
 
 @pytest.mark.live
-def test_refused_state_leaves_the_code_unspent(live_sso: SSOClient) -> None:
+def test_refused_state_leaves_the_code_unspent(live_sso: Client) -> None:
     organization = _seeded_organization(live_sso, "bar.example")
-    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, organization=organization)
+    start = begin(live_sso, redirect_uri=REDIRECT_URI, organization=organization)
     callback_url = _follow_authorization(start.url)
     with pytest.raises(StateMismatchError):
-        handle_callback(live_sso, callback_url, expected_state=create_state().value)
-    result = handle_callback(live_sso, callback_url, expected_state=start.state)
+        handle(live_sso, callback_url, expected_state=create_state().value)
+    result = handle(live_sso, callback_url, expected_state=start.state)
     assert result.profile.organization_id == organization
 
 
 @pytest.mark.live
-def test_profile_from_another_organization_is_refused(live_sso: SSOClient) -> None:
+def test_profile_from_another_organization_is_refused(live_sso: Client) -> None:
     foo = _seeded_organization(live_sso, "foo-corp.com")
     bar = _seeded_organization(live_sso, "bar.example")
-    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
+    start = begin(live_sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
     # The user edits the authorization URL to sign in at Bar's identity provider instead; the
     # state still says Foo.
     callback_url = _follow_authorization(_with_query(start.url, organization=bar))
     with pytest.raises(UnexpectedOrganizationError) as caught:
-        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.expected == foo
     assert caught.value.actual == bar
     assert caught.value.selector == "organization"
 
 
 @pytest.mark.live
-def test_profile_from_another_connection_is_refused(live_sso: SSOClient, emulator_url: str) -> None:
+def test_profile_from_another_connection_is_refused(live_sso: Client, emulator_url: str) -> None:
     organization = admin.create_organization(emulator_url, "Two Connections Ltd")
     first, second = admin.create_connections(
         emulator_url, organization, 2, domains=["two-connections.example"]
     )
-    start = start_sign_in(live_sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
+    start = begin(live_sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
     callback_url = _follow_authorization(_with_query(start.url, connection=second))
     with pytest.raises(UnexpectedOrganizationError) as caught:
-        handle_callback(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
+        handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.selector == "connection"
     assert (caught.value.expected, caught.value.actual) == (first, second)
 
 
 @pytest.mark.live
-def test_domain_routing_finds_the_active_connection(live_sso: SSOClient) -> None:
-    connection = find_connection_for_email(live_sso, "Alice@Foo-Corp.COM")
+def test_domain_routing_finds_the_active_connection(live_sso: Client) -> None:
+    connection = find(live_sso, "Alice@Foo-Corp.COM")
     assert connection.name == "Foo Corp Okta"
     assert any(entry.domain == "foo-corp.com" for entry in connection.domains)
 
 
 @pytest.mark.live
-def test_domain_without_sso_says_so(live_sso: SSOClient) -> None:
+def test_domain_without_sso_says_so(live_sso: Client) -> None:
     with pytest.raises(NoSSOForDomainError) as caught:
-        find_connection_for_email(live_sso, "jane@no-sso-here.example")
+        find(live_sso, "jane@no-sso-here.example")
     assert caught.value.domain == "no-sso-here.example"
     assert "no-sso-here.example" in str(caught.value)
 
 
 @pytest.mark.live
-def test_sign_in_by_email_end_to_end(live_sso: SSOClient) -> None:
-    start = start_sign_in(
-        live_sso, redirect_uri=REDIRECT_URI, email="bob@bar.example", secret=SECRET
-    )
+def test_sign_in_by_email_end_to_end(live_sso: Client) -> None:
+    start = begin(live_sso, redirect_uri=REDIRECT_URI, email="bob@bar.example", secret=SECRET)
     query = parse_qs(urlsplit(start.url).query)
     assert query["connection"] == [start.state.connection]
     assert query["login_hint"] == ["bob@bar.example"]
     assert start.state.organization is not None
     callback_url = _follow_authorization(start.url)
-    result = handle_callback(
-        live_sso, callback_url, expected_state=start.state.value, secret=SECRET
-    )
+    result = handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert result.profile.email == "bob@bar.example"
     assert result.profile.connection_id == start.state.connection
     assert result.profile.organization_id == start.state.organization

@@ -14,6 +14,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from ._config import POOL_SIZE
 from ._errors import ConfigurationError
@@ -76,7 +77,9 @@ class AsyncTransport:
         try:
             async with session.request(
                 request.method,
-                self.base_url + request.path,
+                # Already percent-encoded by the protocol: yarl would otherwise decode the
+                # characters a path may hold (";", "=", ...), unlike the sync client.
+                URL(self.base_url + request.path, encoded=True),
                 params=request.params,
                 data=request.body,
                 headers=headers,
