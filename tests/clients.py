@@ -18,13 +18,37 @@ import asyncio
 import inspect
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from types import TracebackType
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Optional, TypeVar, Union
 
 import pytest
 
-from workos_sso import AsyncPager, AsyncSSOClient, Page, SSOClient
+from workos_sso import (
+    AsyncPager,
+    AsyncSSOClient,
+    Connection,
+    Page,
+    SignInResult,
+    SignInStart,
+    SSOClient,
+    find_connection_for_email,
+    find_connection_for_email_async,
+    handle_callback,
+    handle_callback_async,
+    start_sign_in,
+    start_sign_in_async,
+)
 
-__all__ = ["CLIENT_KINDS", "BlockingAsyncClient", "client_kind", "current_kind", "make_client"]
+__all__ = [
+    "CLIENT_KINDS",
+    "BlockingAsyncClient",
+    "Client",
+    "begin",
+    "client_kind",
+    "current_kind",
+    "find",
+    "handle",
+    "make_client",
+]
 
 T = TypeVar("T")
 CLIENT_KINDS = ("sync", "async")
@@ -59,6 +83,20 @@ class BlockingAsyncClient:
     def __init__(self, **options: Any) -> None:
         self.client = AsyncSSOClient(**options)  # first: a refused option leaves no loop open
         self.loop = asyncio.new_event_loop()
+        self._owns_loop = True
+
+    @classmethod
+    def around(cls, client: AsyncSSOClient) -> BlockingAsyncClient:
+        """A wrapper for a client made some other way (``from_env``), on a loop of its own."""
+        wrapper = object.__new__(cls)
+        wrapper.client, wrapper.loop, wrapper._owns_loop = client, asyncio.new_event_loop(), True
+        return wrapper
+
+    def _derived(self, client: AsyncSSOClient) -> BlockingAsyncClient:
+        """A wrapper for a client made from this one (``with_options``), on the same loop."""
+        derived = object.__new__(BlockingAsyncClient)
+        derived.client, derived.loop, derived._owns_loop = client, self.loop, False
+        return derived
 
     def wait(self, awaitable: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(awaitable)
@@ -67,6 +105,8 @@ class BlockingAsyncClient:
         attribute = getattr(self.client, name)
         if name == "list_connections":
             return lambda *args, **kwargs: BlockingPager(self, attribute(*args, **kwargs))
+        if name == "with_options":
+            return lambda *args, **kwargs: self._derived(attribute(*args, **kwargs))
         if inspect.iscoroutinefunction(attribute):
             return lambda *args, **kwargs: self.wait(attribute(*args, **kwargs))
         return attribute
@@ -77,7 +117,8 @@ class BlockingAsyncClient:
     def close(self) -> None:
         if not self.loop.is_closed():
             self.wait(self.client.aclose())
-            self.loop.close()
+            if self._owns_loop:
+                self.loop.close()
 
     def __enter__(self) -> BlockingAsyncClient:
         return self
@@ -123,6 +164,25 @@ async def _anext(iterator: AsyncIterator[T]) -> T:
     return await iterator.__anext__()
 
 
-def run(function: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
-    """Run a coroutine function to completion on a new event loop (for async-only tests)."""
-    return asyncio.run(function(*args, **kwargs))
+Client = Union[SSOClient, BlockingAsyncClient]
+
+
+def handle(sso: Client, query: Any, **options: Any) -> SignInResult:
+    """``handle_callback``, or ``handle_callback_async`` with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(handle_callback_async(sso.client, query, **options))
+    return handle_callback(sso, query, **options)
+
+
+def begin(sso: Client, **options: Any) -> SignInStart:
+    """``start_sign_in``, or ``start_sign_in_async`` with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(start_sign_in_async(sso.client, **options))
+    return start_sign_in(sso, **options)
+
+
+def find(sso: Client, email: Any) -> Connection:
+    """``find_connection_for_email``, or its async twin with the async client itself."""
+    if isinstance(sso, BlockingAsyncClient):
+        return sso.wait(find_connection_for_email_async(sso.client, email))
+    return find_connection_for_email(sso, email)

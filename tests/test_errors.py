@@ -22,6 +22,7 @@ from workos_sso import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     InvalidClientError,
     InvalidGrantError,
     NotFoundError,
@@ -32,8 +33,11 @@ from workos_sso import (
     ServerError,
     UnauthorizedClientError,
     UnprocessableEntityError,
+    UnsupportedGrantTypeError,
     WorkOSError,
 )
+
+pytestmark = pytest.mark.usefixtures("client_kind")
 
 #: A made-up authorization code and access token, long enough that redaction applies to them.
 CODE = "code_loopback_0123456789abcdef"
@@ -63,7 +67,7 @@ def _error_from_token_exchange(loopback: LoopbackServer, reply: Reply) -> APIErr
         (401, AuthenticationError),
         (403, PermissionDeniedError),
         (404, NotFoundError),
-        (409, APIError),
+        (409, ConflictError),
         (418, APIError),
         (500, ServerError),
         (501, ServerError),
@@ -131,7 +135,7 @@ def test_rate_limit_carries_retry_after(
         ("invalid_client", InvalidClientError),
         ("unauthorized_client", UnauthorizedClientError),
         ("redirect_uri_mismatch", RedirectUriMismatchError),
-        ("unsupported_grant_type", OAuthError),
+        ("unsupported_grant_type", UnsupportedGrantTypeError),
         ("a_code_nobody_has_invented_yet", OAuthError),
     ],
 )

@@ -3,7 +3,8 @@
 Each test sets a loopback server (``tests/loopback.py``) misbehaving in one way and asserts two
 things: what the user sees (success, or exactly which ``WorkOSError`` subclass), and how many
 requests the server received. ``pytest.raises`` names the exact class, so a bare ``requests``,
-``json``, ``KeyError`` or ``RecursionError`` escaping the client fails the test.
+``aiohttp``, ``json``, ``KeyError`` or ``RecursionError`` escaping the client fails the test.
+Every case runs against both clients (``client_kind``): the same fault must end the same way.
 
 The run's summary line counts these cases (the ``hostile`` marker; see ``tests/conftest.py``).
 ``docs/reliability.md`` lists them in a table.
@@ -33,6 +34,7 @@ from tests.loopback import (
 )
 from tests.payload_fixtures import (
     connection_fixture,
+    connection_list_fixture,
     logout_authorization_fixture,
     profile_and_token_fixture,
     profile_fixture,
@@ -52,7 +54,7 @@ from workos_sso import (
     _protocol,
 )
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.usefixtures("client_kind")]
 
 CODE = "code_loopback_0123456789abcdef"
 CONNECTION_ID = str(connection_fixture()["id"])
@@ -62,6 +64,12 @@ GET_CONNECTION: Call = lambda sso: sso.get_connection(CONNECTION_ID)  # noqa: E7
 LIST_CONNECTIONS: Call = lambda sso: list(sso.list_connections())  # noqa: E731
 EXCHANGE_CODE: Call = lambda sso: sso.get_profile_and_token(CODE)  # noqa: E731
 AUTHORIZE_LOGOUT: Call = lambda sso: sso.authorize_logout(profile_id="prof_01LOOPBACK")  # noqa: E731
+
+
+#: How each HTTP library words a refused connection (the detail after "failed: ").
+REFUSED_DETAIL = {"sync": "Connection refused", "async": "Connect call failed"}
+#: How each HTTP library words a read timeout (the detail after "reading the response: ").
+READ_TIMEOUT_DETAIL = {"sync": "read timeout=0.25", "async": "Timeout on reading data"}
 
 
 def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSError:
@@ -78,12 +86,14 @@ def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSEr
 
 
 @pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
-def test_connection_refused(call: Call) -> None:
+def test_connection_refused(call: Call, client_kind: str) -> None:
     started = time.monotonic()
     with client_for(f"http://127.0.0.1:{closed_port()}", max_retries=2, max_retry_wait=0.05) as sso:
         error = _raises(NetworkError, call, sso)
 
-    assert "Connection refused" in str(error)
+    assert REFUSED_DETAIL[client_kind] in str(error)
+    # Never sent, so nothing suggests the server may have acted on it.
+    assert "may have received" not in str(error)
     assert str(error).endswith(NetworkError.hint)
     # Two backoffs of at least 0.025 s each; a refused connection is otherwise instant.
     assert 0.05 <= time.monotonic() - started < 5.0
@@ -101,6 +111,18 @@ def test_connection_dropped_before_the_answer_is_retried_for_get(
 
 
 @pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_connection_dropped_before_the_answer_without_retries_is_one_request(
+    loopback: LoopbackServer, reset: bool
+) -> None:
+    # max_retries=0 is one attempt: the HTTP library must not resend the GET by itself.
+    loopback.script(CloseBeforeAnswer(reset=reset), Reply.json(200, connection_fixture()))
+    with client_for(loopback, max_retries=0) as sso:
+        _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert loopback.request_count == 1
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
 def test_connection_dropped_before_the_answer_is_not_retried_for_post(
     loopback: LoopbackServer, reset: bool
 ) -> None:
@@ -112,27 +134,57 @@ def test_connection_dropped_before_the_answer_is_not_retried_for_post(
     assert loopback.request_count == 1
 
 
-@pytest.mark.parametrize(
-    ("call", "method"),
-    [(GET_CONNECTION, "GET"), (AUTHORIZE_LOGOUT, "POST")],
-    ids=["GET", "POST"],
-)
-def test_reset_in_the_middle_of_a_body(loopback: LoopbackServer, call: Call, method: str) -> None:
-    # The head arrived, so urllib3 has handed the response over before the body breaks: the
-    # failure is reported, not retried, whatever the method.
+@pytest.mark.parametrize("call", [GET_CONNECTION, LIST_CONNECTIONS], ids=["get", "list"])
+def test_reset_in_the_middle_of_a_body_is_retried_for_get(
+    loopback: LoopbackServer, call: Call
+) -> None:
+    # The body is read inside the attempt: a body that breaks off fails the attempt, and an
+    # idempotent request is sent again.
+    page = connection_list_fixture(1, after=None)
+    success = Reply.json(200, connection_fixture() if call is GET_CONNECTION else page)
+    loopback.script(ResetMidBody(), success)
+    with client_for(loopback, max_retries=3) as sso:
+        call(sso)
+
+    assert [request.method for request in loopback.requests] == ["GET", "GET"]
+
+
+def test_reset_in_the_middle_of_a_body_without_retries(loopback: LoopbackServer) -> None:
+    loopback.script(ResetMidBody(), Reply.json(200, connection_fixture()))
+    with client_for(loopback, max_retries=0) as sso:
+        error = _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert "connection broke while the response was being read" in str(error)
+    assert "may have received" not in str(error)
+    assert loopback.request_count == 1
+
+
+def test_reset_in_the_middle_of_a_body_every_time(loopback: LoopbackServer) -> None:
+    loopback.always(ResetMidBody())
+    with client_for(loopback, max_retries=2) as sso:
+        error = _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert "connection broke while the response was being read" in str(error)
+    assert loopback.request_count == 3
+
+
+@pytest.mark.parametrize("call", [AUTHORIZE_LOGOUT, EXCHANGE_CODE], ids=["logout", "token"])
+def test_reset_in_the_middle_of_a_body_is_not_retried_for_post(
+    loopback: LoopbackServer, call: Call
+) -> None:
     loopback.script(ResetMidBody(), Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=3) as sso:
         error = _raises(NetworkError, call, sso)
 
     assert "connection broke while the response was being read" in str(error)
-    assert loopback.request_count == 1
-    assert loopback.requests[0].method == method
+    assert "may have received the request" in str(error)
+    assert [request.method for request in loopback.requests] == ["POST"]
 
 
 COMPLETE_JSON = json.dumps(connection_fixture()).encode()
 
 
-@pytest.mark.parametrize(
+SHORT_BODIES = pytest.mark.parametrize(
     ("sent", "declared_length"),
     [
         (b'{"id": "conn_', 500),
@@ -142,25 +194,72 @@ COMPLETE_JSON = json.dumps(connection_fixture()).encode()
     ],
     ids=["cut-json", "cut-json-long", "valid-prefix"],
 )
-def test_body_shorter_than_its_content_length(
+
+
+@SHORT_BODIES
+def test_body_shorter_than_its_content_length_is_retried_for_get(
+    loopback: LoopbackServer, sent: bytes, declared_length: int
+) -> None:
+    loopback.script(
+        TruncatedBody(sent=sent, declared_length=declared_length),
+        Reply.json(200, {**connection_fixture(), "name": "The whole answer"}),
+    )
+    with client_for(loopback, max_retries=3) as sso:
+        # The answer is the retry's, never the part of the first that happened to parse.
+        assert GET_CONNECTION(sso).name == "The whole answer"
+
+    assert loopback.request_count == 2
+
+
+@SHORT_BODIES
+def test_body_shorter_than_its_content_length_every_time(
+    loopback: LoopbackServer, sent: bytes, declared_length: int
+) -> None:
+    loopback.always(TruncatedBody(sent=sent, declared_length=declared_length))
+    with client_for(loopback, max_retries=2) as sso:
+        error = _raises(NetworkError, GET_CONNECTION, sso)
+
+    assert "connection broke" in str(error)
+    assert loopback.request_count == 3
+
+
+@SHORT_BODIES
+def test_body_shorter_than_its_content_length_without_retries(
     loopback: LoopbackServer, sent: bytes, declared_length: int
 ) -> None:
     loopback.script(TruncatedBody(sent=sent, declared_length=declared_length))
-    with client_for(loopback, max_retries=3) as sso:
+    with client_for(loopback, max_retries=0) as sso:
         error = _raises(NetworkError, GET_CONNECTION, sso)
 
     assert "connection broke" in str(error)
     assert loopback.request_count == 1
 
 
-def test_accept_and_never_answer_get(loopback: LoopbackServer) -> None:
+@SHORT_BODIES
+def test_body_shorter_than_its_content_length_is_not_retried_for_post(
+    loopback: LoopbackServer, sent: bytes, declared_length: int
+) -> None:
+    loopback.script(
+        TruncatedBody(sent=sent, declared_length=declared_length),
+        Reply.json(200, profile_and_token_fixture()),
+    )
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(NetworkError, EXCHANGE_CODE, sso)
+
+    assert "connection broke" in str(error)
+    assert "may have received the request" in str(error)
+    assert loopback.request_count == 1
+
+
+def test_accept_and_never_answer_get(loopback: LoopbackServer, client_kind: str) -> None:
     loopback.always(NeverAnswer())
     started = time.monotonic()
     with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
         error = _raises(RequestTimeoutError, LIST_CONNECTIONS, sso)
     elapsed = time.monotonic() - started
 
-    assert "read timeout=0.25" in str(error)
+    assert str(error).startswith("GET /connections timed out while reading the response: ")
+    assert READ_TIMEOUT_DETAIL[client_kind] in str(error)
     assert loopback.request_count == 3
     # Three read timeouts and two short backoffs: about 0.8 s, never the 30 s default.
     assert 0.74 <= elapsed < 6.0
@@ -170,8 +269,9 @@ def test_accept_and_never_answer_post(loopback: LoopbackServer) -> None:
     loopback.always(NeverAnswer())
     started = time.monotonic()
     with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
-        _raises(RequestTimeoutError, EXCHANGE_CODE, sso)
+        error = _raises(RequestTimeoutError, EXCHANGE_CODE, sso)
 
+    assert str(error).startswith("POST /sso/token timed out while reading the response: ")
     assert loopback.request_count == 1  # a code that may have been spent is not sent again
     assert 0.24 <= time.monotonic() - started < 4.0
 
@@ -224,18 +324,35 @@ def test_5xx_forever_on_post_is_one_request(loopback: LoopbackServer) -> None:
     assert loopback.request_count == 1
 
 
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
 def test_5xx_with_an_enormous_body_is_retried_without_reading_it(
-    loopback: LoopbackServer,
+    loopback: LoopbackServer, declare_length: bool
 ) -> None:
-    # urllib3 reads a retried answer to the end to reuse its connection; a server streaming
-    # without end would stall the retry for ever. The client drops such a connection instead.
-    enormous = EnormousBody(64 * 1024 * 1024, declare_length=False, status=503)
+    # An error's body only carries a message: the client stops reading it early and drops the
+    # connection, so a server streaming without end cannot stall the retry.
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=declare_length, status=503)
     loopback.script(enormous, Reply.json(200, connection_fixture()))
     with client_for(loopback, max_retries=1) as sso:
         assert GET_CONNECTION(sso).id == CONNECTION_ID
 
     assert loopback.request_count == 2
-    assert enormous.finished.wait(15)
+    assert enormous.finished.wait(15), "the server was still sending"
+    assert enormous.bytes_sent < enormous.total_bytes // 2
+
+
+@pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
+def test_5xx_with_an_enormous_body_is_a_server_error_once_retries_run_out(
+    loopback: LoopbackServer, call: Call
+) -> None:
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=False, status=503)
+    loopback.always(enormous)
+    with client_for(loopback, max_retries=0) as sso:
+        error = _raises(ServerError, call, sso)
+
+    assert isinstance(error, ServerError)
+    assert error.status_code == 503
+    assert loopback.request_count == 1
+    assert enormous.finished.wait(15), "the server was still sending"
     assert enormous.bytes_sent < enormous.total_bytes // 2
 
 
@@ -380,8 +497,23 @@ def test_unreadable_body_on_5xx_is_retried_then_a_server_error(
 
 
 def test_truncated_body_on_an_error_status(loopback: LoopbackServer) -> None:
-    loopback.script(TruncatedBody(status=404, sent=b'{"message": "Not f'))
+    # The status line arrived, but an answer is only read once its body is whole: the broken
+    # attempt is retried, and the retry's complete 404 is the answer.
+    loopback.script(
+        TruncatedBody(status=404, sent=b'{"message": "Not f'),
+        Reply.json(404, {"message": "Not found", "code": "entity_not_found"}),
+    )
     with client_for(loopback, max_retries=3) as sso:
+        error = _raises(NotFoundError, GET_CONNECTION, sso)
+
+    assert isinstance(error, NotFoundError)
+    assert error.code == "entity_not_found"
+    assert loopback.request_count == 2
+
+
+def test_truncated_body_on_an_error_status_without_retries(loopback: LoopbackServer) -> None:
+    loopback.script(TruncatedBody(status=404, sent=b'{"message": "Not f'))
+    with client_for(loopback, max_retries=0) as sso:
         _raises(NetworkError, GET_CONNECTION, sso)
 
     assert loopback.request_count == 1
@@ -442,11 +574,10 @@ def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 @pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
-@pytest.mark.parametrize("status", [200, 400])
 def test_enormous_body_is_refused_without_reading_it_all(
-    loopback: LoopbackServer, small_body_cap: int, declare_length: bool, status: int
+    loopback: LoopbackServer, small_body_cap: int, declare_length: bool
 ) -> None:
-    enormous = EnormousBody(64 * 1024 * 1024, declare_length=declare_length, status=status)
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=declare_length, status=200)
     loopback.script(enormous)
     with client_for(loopback, max_retries=3) as sso:
         error = _raises(DecodeError, GET_CONNECTION, sso)
@@ -456,6 +587,38 @@ def test_enormous_body_is_refused_without_reading_it_all(
     assert enormous.finished.wait(15), "the server was still sending"
     # What the kernel's socket buffers held is all the server got out: far from the whole body.
     assert enormous.bytes_sent < enormous.total_bytes // 2
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(400, BadRequestError), (401, AuthenticationError), (404, NotFoundError)],
+)
+def test_enormous_error_body_keeps_its_status_without_reading_it_all(
+    loopback: LoopbackServer, declare_length: bool, status: int, expected: type[APIError]
+) -> None:
+    enormous = EnormousBody(64 * 1024 * 1024, declare_length=declare_length, status=status)
+    loopback.script(enormous)
+    with client_for(loopback, max_retries=3) as sso:
+        error = _raises(expected, GET_CONNECTION, sso)
+
+    assert isinstance(error, APIError)
+    assert error.status_code == status
+    assert error.message.startswith(f"The server answered {status}")
+    assert loopback.request_count == 1
+    assert enormous.finished.wait(15), "the server was still sending"
+    assert enormous.bytes_sent < enormous.total_bytes // 2
+
+
+def test_error_body_under_the_error_cap_is_read_whole(loopback: LoopbackServer) -> None:
+    padding = "x" * (_protocol.MAX_ERROR_BODY_BYTES - 1000)
+    body = {"padding": padding, "message": "Told at the very end", "code": "late"}
+    loopback.script(Reply.json(400, body))
+    with client_for(loopback) as sso:
+        error = _raises(BadRequestError, GET_CONNECTION, sso)
+
+    assert isinstance(error, BadRequestError)
+    assert (error.message, error.code) == ("Told at the very end", "late")
 
 
 def test_body_just_under_the_cap_is_read(loopback: LoopbackServer, small_body_cap: int) -> None:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional, Union
+from typing import Any, Optional
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
 
 from tests import admin, emulator
-from tests.clients import BlockingAsyncClient, make_client
+from tests.clients import Client, begin, find, handle, make_client
 from tests.loopback import LoopbackServer, Reply, client_for
 from tests.payload_fixtures import (
     connection_fixture,
@@ -32,7 +32,6 @@ from workos_sso import (
     AccessDeniedError,
     AmbiguousConnectionSelectorError,
     CallbackError,
-    Connection,
     ConnectionInvalidError,
     ConnectionStrategyInvalidError,
     ConnectionUnlinkedError,
@@ -49,10 +48,7 @@ from workos_sso import (
     SessionUser,
     SignInError,
     SignInRedirectUriMismatchError,
-    SignInResult,
     SignInServerError,
-    SignInStart,
-    SSOClient,
     StateError,
     StateExpiredError,
     StateMismatchError,
@@ -61,13 +57,7 @@ from workos_sso import (
     UnsafeReturnToError,
     WorkOSError,
     create_state,
-    find_connection_for_email,
-    find_connection_for_email_async,
-    handle_callback,
-    handle_callback_async,
     safe_return_to,
-    start_sign_in,
-    start_sign_in_async,
     validate_return_to,
     verify_state,
 )
@@ -84,30 +74,6 @@ class FrozenClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-Client = Union[SSOClient, BlockingAsyncClient]
-
-
-def handle(sso: Client, query: Any, **options: Any) -> SignInResult:
-    """``handle_callback``, or ``handle_callback_async`` with the async client itself."""
-    if isinstance(sso, BlockingAsyncClient):
-        return sso.wait(handle_callback_async(sso.client, query, **options))
-    return handle_callback(sso, query, **options)
-
-
-def begin(sso: Client, **options: Any) -> SignInStart:
-    """``start_sign_in``, or ``start_sign_in_async`` with the async client itself."""
-    if isinstance(sso, BlockingAsyncClient):
-        return sso.wait(start_sign_in_async(sso.client, **options))
-    return start_sign_in(sso, **options)
-
-
-def find(sso: Client, email: Any) -> Connection:
-    """``find_connection_for_email``, or its async twin with the async client itself."""
-    if isinstance(sso, BlockingAsyncClient):
-        return sso.wait(find_connection_for_email_async(sso.client, email))
-    return find_connection_for_email(sso, email)
 
 
 @pytest.fixture

@@ -15,12 +15,14 @@ from ._client import SSOClient
 from ._convert import unstructure
 from ._errors import (
     AccessDeniedError,
+    AccessTokenError,
     AmbiguousConnectionSelectorError,
     APIError,
     AuthenticationError,
     BadRequestError,
     CallbackError,
     ConfigurationError,
+    ConflictError,
     ConnectionInvalidError,
     ConnectionStrategyInvalidError,
     ConnectionUnlinkedError,
@@ -46,6 +48,7 @@ from ._errors import (
     SignInError,
     SignInRedirectUriMismatchError,
     SignInServerError,
+    SingleLogoutUnavailableError,
     StateError,
     StateExpiredError,
     StateMismatchError,
@@ -54,6 +57,7 @@ from ._errors import (
     UnexpectedOrganizationError,
     UnprocessableEntityError,
     UnsafeReturnToError,
+    UnsupportedGrantTypeError,
     WorkOSError,
 )
 from ._models import (
@@ -71,6 +75,7 @@ from ._models import (
     Role,
 )
 from ._pagination import AsyncPager, Pager
+from ._pkce import PKCE
 from ._version import __version__
 
 # The login-flow helpers are imported on first use, so a script or a serverless function that
@@ -137,6 +142,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "APIError",
     "AccessDeniedError",
+    "AccessTokenError",
     "AmbiguousConnectionSelectorError",
     "AsyncPager",
     "AsyncSSOClient",
@@ -144,6 +150,7 @@ __all__ = [
     "BadRequestError",
     "CallbackError",
     "ConfigurationError",
+    "ConflictError",
     "Connection",
     "ConnectionDomain",
     "ConnectionInvalidError",
@@ -167,6 +174,7 @@ __all__ = [
     "OAuthTokens",
     "Order",
     "OrganizationInvalidError",
+    "PKCE",
     "Page",
     "Pager",
     "PaginationError",
@@ -188,6 +196,7 @@ __all__ = [
     "SignInServerError",
     "SignInStart",
     "SignInState",
+    "SingleLogoutUnavailableError",
     "StateError",
     "StateExpiredError",
     "StateMismatchError",
@@ -196,6 +205,7 @@ __all__ = [
     "UnexpectedOrganizationError",
     "UnprocessableEntityError",
     "UnsafeReturnToError",
+    "UnsupportedGrantTypeError",
     "WorkOSError",
     "__version__",
     "create_state",

@@ -35,6 +35,8 @@ from ._protocol import Call, exchange, text
 if TYPE_CHECKING:
     import aiohttp
 
+    from ._async_transport import AsyncTransport
+
 __all__ = ["AsyncSSOClient"]
 
 T = TypeVar("T")
@@ -56,7 +58,8 @@ class AsyncSSOClient(BaseClient):
     connection checked out of the pool.
 
     Args:
-        api_key: the WorkOS API key (``sk_test_...`` or ``sk_live_...``).
+        api_key: the WorkOS API key (``sk_test_...`` or ``sk_live_...``); leave it out for a
+            public client, as with ``SSOClient``.
         client_id: the WorkOS client id (``client_...``).
         base_url: the API's root; point it at ``workos emulate`` for local development.
         timeout: seconds to wait, either one number for connecting and reading, or a
@@ -79,10 +82,12 @@ class AsyncSSOClient(BaseClient):
         ```
     """
 
+    _transport: AsyncTransport
+
     def __init__(
         self,
         *,
-        api_key: str,
+        api_key: Optional[str] = None,
         client_id: str,
         base_url: str = DEFAULT_BASE_URL,
         timeout: Timeout = DEFAULT_TIMEOUT,
@@ -139,12 +144,29 @@ class AsyncSSOClient(BaseClient):
             except StopIteration as finished:
                 return finished.value  # type: ignore[no-any-return]
 
-    async def get_profile_and_token(self, code: str) -> ProfileAndToken:
+    def with_options(
+        self,
+        *,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        max_retry_wait: Optional[float] = None,
+    ) -> AsyncSSOClient:
+        """A client with other timeout or retry options, sharing this one's pool and credentials.
+
+        See [`SSOClient.with_options`][workos_sso.SSOClient.with_options].
+        """
+        return self._with_options(
+            timeout=timeout, max_retries=max_retries, max_retry_wait=max_retry_wait
+        )
+
+    async def get_profile_and_token(
+        self, code: str, *, code_verifier: Optional[str] = None
+    ) -> ProfileAndToken:
         """Exchange the authorization code from the callback for the user's profile and token.
 
         See [`SSOClient.get_profile_and_token`][workos_sso.SSOClient.get_profile_and_token].
         """
-        return await self._run(self._protocol.profile_and_token(code))
+        return await self._run(self._protocol.profile_and_token(code, code_verifier))
 
     async def get_profile(self, access_token: str) -> Profile:
         """Fetch the profile an access token belongs to.

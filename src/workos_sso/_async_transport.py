@@ -8,6 +8,7 @@ Imported only by ``AsyncSSOClient``, and only when one is created, so neither ``
 from __future__ import annotations
 
 import asyncio
+import copy
 import urllib.request
 from collections.abc import Mapping
 from typing import Optional
@@ -27,6 +28,47 @@ _CHUNK_BYTES = 64 * 1024
 
 def library_version() -> str:
     return f"aiohttp/{aiohttp.__version__}"
+
+
+class _Pool:
+    """The aiohttp session behind a client and every client ``with_options`` made from it."""
+
+    __slots__ = ("closed", "loop", "owned", "session")
+
+    def __init__(self, session: Optional[aiohttp.ClientSession]) -> None:
+        self.session = session
+        self.owned = session is None
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.closed = False
+
+    def session_for_this_loop(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ConfigurationError("This AsyncSSOClient is closed; create a new client.")
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+        elif loop is not self.loop:
+            raise ConfigurationError(
+                "An AsyncSSOClient belongs to the event loop it first ran in; "
+                "create one client per event loop."
+            )
+        if self.session is None:
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=POOL_SIZE),
+                cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
+                trust_env=False,
+            )
+            # aiohttp resends an idempotent request once by itself when a kept-alive connection
+            # drops. The protocol's retry policy decides every retry (max_retries=0 is one
+            # attempt, and each attempt is logged), so aiohttp's own is turned off.
+            session._retry_connection = False
+            self.session = session
+        return self.session
+
+    async def close(self) -> None:
+        self.closed = True
+        if self.owned and self.session is not None:
+            await self.session.close()
 
 
 class AsyncTransport:
@@ -51,18 +93,24 @@ class AsyncTransport:
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=timeout[0], sock_read=timeout[1]
         )
-        self._owns_session = session is None
-        self._session = session
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._closed = False
+        self._pool = _Pool(session)
+        self._closes_pool = True
         # Read once, as the synchronous transport does: aiohttp's trust_env would look the proxy
         # up on every request, and would let a ~/.netrc entry replace the API key.
         self._proxy = _environment_proxy(base_url)
 
+    def view(self, timeout: tuple[float, float]) -> AsyncTransport:
+        """A transport on the same pool with another timeout; closing it leaves the pool open."""
+        other = copy.copy(self)
+        other._timeout = aiohttp.ClientTimeout(
+            total=None, connect=None, sock_connect=timeout[0], sock_read=timeout[1]
+        )
+        other._closes_pool = False
+        return other
+
     async def close(self) -> None:
-        self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        if self._closes_pool:
+            await self._pool.close()
 
     async def perform(self, action: Action) -> Optional[Outcome]:
         """Send a request, or take a pause; what ``_protocol.exchange`` asks for next."""
@@ -72,7 +120,7 @@ class AsyncTransport:
         return await self.send(action)
 
     async def send(self, request: Request) -> Outcome:
-        session = self._session_for_this_loop()
+        session = self._pool.session_for_this_loop()
         headers = {**self._headers, **request.headers} if request.headers else self._headers
         try:
             async with session.request(
@@ -100,34 +148,13 @@ class AsyncTransport:
         except asyncio.TimeoutError as exc:  # raised by aiohttp for a sock_read timeout
             return Fault(FaultKind.READ_TIMEOUT, str(exc))
 
-    def _session_for_this_loop(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise ConfigurationError("This AsyncSSOClient is closed; create a new client.")
-        loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif loop is not self._loop:
-            raise ConfigurationError(
-                "An AsyncSSOClient belongs to the event loop it first ran in; "
-                "create one client per event loop."
-            )
-        if self._session is None:
-            session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=POOL_SIZE),
-                cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
-                trust_env=False,
-            )
-            # aiohttp resends an idempotent request once by itself when a kept-alive connection
-            # drops. The protocol's retry policy decides every retry (max_retries=0 is one
-            # attempt, and each attempt is logged), so aiohttp's own is turned off.
-            session._retry_connection = False
-            self._session = session
-        return self._session
-
 
 def _fault(exc: aiohttp.ClientError) -> Fault:
     """What kind of failure an aiohttp exception is, in the protocol's terms."""
-    detail = str(exc) or type(exc).__name__
+    # A parse error's str() starts with aiohttp's own "400, message=...", which is not the
+    # server's status; its message alone says what was wrong.
+    detail = getattr(exc, "message", None) if isinstance(exc, aiohttp.ClientResponseError) else None
+    detail = str(detail or exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Fault(FaultKind.CONNECT_TIMEOUT, detail)
     if isinstance(exc, aiohttp.ServerTimeoutError):

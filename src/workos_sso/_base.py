@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Optional, TypeVar, Union
+from typing import Any, Literal, Optional, Protocol, TypeVar, Union
 
-from ._config import ClientOptions, options_from_env
+from ._config import ClientOptions, Timeout, options_from_env
 from ._models import Provider
 from ._protocol import RetryPolicy, SSOProtocol
 from ._version import __version__
@@ -18,6 +18,11 @@ from ._version import __version__
 __all__ = ["BaseClient"]
 
 ClientT = TypeVar("ClientT", bound="BaseClient")
+TransportT = TypeVar("TransportT", bound="_Transport")
+
+
+class _Transport(Protocol):
+    def view(self: TransportT, timeout: tuple[float, float]) -> TransportT: ...
 
 
 class BaseClient:
@@ -25,8 +30,11 @@ class BaseClient:
 
     _protocol: SSOProtocol
     _retry_policy: RetryPolicy
+    _http_library: str
+    _transport: _Transport
 
     def _configure(self, options: ClientOptions, *, http_library: str) -> None:
+        self._http_library = http_library
         user_agent = (
             f"workos-sso-python/{__version__} "
             f"python/{'.'.join(map(str, sys.version_info[:3]))} {http_library}"
@@ -48,12 +56,18 @@ class BaseClient:
 
     @classmethod
     def from_env(
-        cls: type[ClientT], *, environ: Optional[Mapping[str, str]] = None, **options: Any
+        cls: type[ClientT],
+        *,
+        environ: Optional[Mapping[str, str]] = None,
+        public_client: bool = False,
+        **options: Any,
     ) -> ClientT:
         """Create a client from ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` and ``WORKOS_BASE_URL``.
 
         Args:
             environ: where to read the variables; defaults to ``os.environ``.
+            public_client: make a public client, without the API key (PKCE sign-ins only),
+                even if ``WORKOS_API_KEY`` is set; only ``WORKOS_CLIENT_ID`` is required.
             **options: passed on to the constructor (``timeout``, ``max_retries``, ...).
 
         Returns:
@@ -67,10 +81,39 @@ class BaseClient:
             sso = SSOClient.from_env(timeout=10.0, max_retries=2)
             ```
         """
-        values = options_from_env(os.environ if environ is None else environ)
+        environ = os.environ if environ is None else environ
+        values = options_from_env(environ, public_client=public_client)
         create: Any = cls  # each client's constructor takes these as keyword arguments
         client: ClientT = create(**values, **options)
         return client
+
+    @property
+    def is_public(self) -> bool:
+        """Whether this is a public client, made without the API key (PKCE sign-ins only)."""
+        return self._protocol.options.api_key is None
+
+    def _with_options(
+        self: ClientT,
+        *,
+        timeout: Optional[Timeout],
+        max_retries: Optional[int],
+        max_retry_wait: Optional[float],
+    ) -> ClientT:
+        changes: dict[str, object] = {
+            name: value
+            for name, value in (
+                ("timeout", timeout),
+                ("max_retries", max_retries),
+                ("max_retry_wait", max_retry_wait),
+            )
+            if value is not None
+        }
+        options = self._protocol.options.evolve(**changes)
+        derived = object.__new__(type(self))
+        derived.__dict__.update(self.__dict__)
+        derived._configure(options, http_library=self._http_library)
+        derived._transport = self._transport.view(options.timeout)
+        return derived
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
@@ -90,6 +133,7 @@ class BaseClient:
         provider_query_params: Optional[Mapping[str, str]] = None,
         prompt: Optional[Literal["login"]] = None,
         client_id: Optional[str] = None,
+        code_challenge: Optional[str] = None,
     ) -> str:
         """Build the URL that starts a sign-in; redirect the user's browser to it.
 
@@ -108,13 +152,15 @@ class BaseClient:
             provider_query_params: extra query parameters for the provider's own sign-in page.
             prompt: ``"login"`` makes the identity provider ask for credentials again.
             client_id: overrides the client's own client id.
+            code_challenge: a PKCE S256 challenge ([`PKCE`][workos_sso.PKCE]); sent with
+                ``code_challenge_method=S256``. Pass the verifier to the code exchange.
 
         Returns:
             The full ``/sso/authorize`` URL, with every parameter percent-encoded.
 
         Raises:
             InvalidParameterError: no selector or more than one, a relative ``redirect_uri``,
-                or an option of the wrong type.
+                a malformed ``code_challenge``, or an option of the wrong type.
 
         Example:
             ```python
@@ -138,6 +184,7 @@ class BaseClient:
             provider_query_params=provider_query_params,
             prompt=prompt,
             client_id=client_id,
+            code_challenge=code_challenge,
         )
 
     def get_logout_url(self, logout_token: str) -> str:

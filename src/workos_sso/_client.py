@@ -45,7 +45,9 @@ class SSOClient(BaseClient):
     connections.
 
     Args:
-        api_key: the WorkOS API key (``sk_test_...`` or ``sk_live_...``).
+        api_key: the WorkOS API key (``sk_test_...`` or ``sk_live_...``). Leave it out for a
+            public client (a command-line tool, a desktop app): it builds URLs and exchanges
+            PKCE codes only, and raises ``ConfigurationError`` for what needs the key.
         client_id: the WorkOS client id (``client_...``).
         base_url: the API's root; point it at ``workos emulate`` for local development.
         timeout: seconds to wait, either one number for connecting and reading, or a
@@ -75,10 +77,12 @@ class SSOClient(BaseClient):
         ```
     """
 
+    _transport: SyncTransport
+
     def __init__(
         self,
         *,
-        api_key: str,
+        api_key: Optional[str] = None,
         client_id: str,
         base_url: str = DEFAULT_BASE_URL,
         timeout: Timeout = DEFAULT_TIMEOUT,
@@ -114,7 +118,10 @@ class SSOClient(BaseClient):
         self.close()
 
     def close(self) -> None:
-        """Release the client's pooled connections (a session passed in stays open)."""
+        """Release the client's pooled connections (a session passed in stays open).
+
+        A client made by ``with_options`` shares its original's pool: closing it does nothing.
+        """
         self._transport.close()
 
     def _run(self, call: Call[T]) -> T:
@@ -130,7 +137,39 @@ class SSOClient(BaseClient):
 
     # --- Sign-in ---------------------------------------------------------------------------
 
-    def get_profile_and_token(self, code: str) -> ProfileAndToken:
+    def with_options(
+        self,
+        *,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        max_retry_wait: Optional[float] = None,
+    ) -> SSOClient:
+        """A client with other timeout or retry options, sharing this one's pool and credentials.
+
+        For one call that needs other settings than the rest: the original client is
+        unchanged, and options not given keep its values. The new client uses this client's
+        connection pool, so closing it closes nothing; close the original when done.
+
+        Args:
+            timeout: seconds, or a ``(connect, read)`` pair.
+            max_retries: retries after the first attempt.
+            max_retry_wait: the longest wait before a retry, in seconds.
+
+        Raises:
+            ConfigurationError: an option is malformed.
+
+        Example:
+            ```python
+            result = sso.with_options(timeout=3.0, max_retries=0).get_profile_and_token(code)
+            ```
+        """
+        return self._with_options(
+            timeout=timeout, max_retries=max_retries, max_retry_wait=max_retry_wait
+        )
+
+    def get_profile_and_token(
+        self, code: str, *, code_verifier: Optional[str] = None
+    ) -> ProfileAndToken:
         """Exchange the authorization code from the callback for the user's profile and token.
 
         A code lives 10 minutes and can be exchanged once. This request is never sent twice
@@ -138,6 +177,8 @@ class SSOClient(BaseClient):
 
         Args:
             code: the ``code`` query parameter of the callback request.
+            code_verifier: the PKCE verifier whose challenge started the sign-in
+                ([`PKCE`][workos_sso.PKCE]). Required for a public client.
 
         Returns:
             The user's profile, and an access token for
@@ -148,6 +189,7 @@ class SSOClient(BaseClient):
                 back to sign in.
             InvalidClientError: the client id or API key is wrong for this environment.
             UnauthorizedClientError, OAuthError: other OAuth failures.
+            ConfigurationError: a public client was given no ``code_verifier``.
             NetworkError, RequestTimeoutError, DecodeError: see
                 [`WorkOSError`][workos_sso.WorkOSError].
 
@@ -160,7 +202,7 @@ class SSOClient(BaseClient):
             session["user_id"] = result.profile.id
             ```
         """
-        return self._run(self._protocol.profile_and_token(code))
+        return self._run(self._protocol.profile_and_token(code, code_verifier))
 
     def get_profile(self, access_token: str) -> Profile:
         """Fetch the profile an access token belongs to.

@@ -8,7 +8,7 @@ of them accepts is accepted by all of them, with the same message when it is not
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
 import attrs
@@ -53,9 +53,13 @@ ENVIRONMENT_VARIABLES = {
 
 @attrs.frozen
 class ClientOptions:
-    """The checked options of one client. Build it with :meth:`check`."""
+    """The checked options of one client. Build it with :meth:`check`.
 
-    api_key: str = attrs.field(repr=False)
+    ``api_key`` is ``None`` for a public client: one that signs users in with PKCE and never
+    holds the key (a command-line tool, a desktop app, a sign-in host).
+    """
+
+    api_key: Optional[str] = attrs.field(repr=False)
     client_id: str
     base_url: str
     timeout: tuple[float, float]
@@ -74,10 +78,11 @@ class ClientOptions:
         max_retry_wait: object,
     ) -> ClientOptions:
         """Validate every option, raising ``ConfigurationError`` naming the first one at fault."""
-        check_prefixed("api_key", api_key, API_KEY_PREFIX)
+        if api_key is not None:
+            check_prefixed("api_key", api_key, API_KEY_PREFIX)
         check_prefixed("client_id", client_id, CLIENT_ID_PREFIX)
         return cls(
-            api_key=str(api_key),
+            api_key=None if api_key is None else str(api_key),
             client_id=str(client_id),
             base_url=check_base_url(base_url),
             timeout=check_timeout(timeout),
@@ -92,18 +97,24 @@ class ClientOptions:
         return ClientOptions.check(**values)
 
 
-def options_from_env(environ: Mapping[str, str]) -> dict[str, str]:
+def options_from_env(environ: Mapping[str, str], *, public_client: bool) -> dict[str, str]:
     """The constructor arguments ``from_env`` takes from ``environ``.
 
+    A public client never takes the API key, even when ``WORKOS_API_KEY`` is set.
+
     Raises:
-        ConfigurationError: ``WORKOS_API_KEY`` or ``WORKOS_CLIENT_ID`` is unset or blank.
+        ConfigurationError: ``WORKOS_CLIENT_ID`` (or, unless ``public_client``,
+            ``WORKOS_API_KEY``) is unset or blank.
     """
+    optional = {"base_url"}
     values: dict[str, str] = {}
     for argument, variable in ENVIRONMENT_VARIABLES.items():
+        if public_client and argument == "api_key":
+            continue
         value = environ.get(variable, "").strip()
         if value:
             values[argument] = value
-        elif argument != "base_url":  # the base URL has a default; the others do not
+        elif argument not in optional:
             raise ConfigurationError(f"Set the environment variable {variable}.")
     return values
 

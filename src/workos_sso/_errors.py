@@ -13,9 +13,11 @@ from typing import Any, ClassVar, Optional
 
 __all__ = [
     "APIError",
+    "AccessTokenError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "ConflictError",
     "DecodeError",
     "InvalidClientError",
     "InvalidGrantError",
@@ -29,8 +31,10 @@ __all__ = [
     "RedirectUriMismatchError",
     "RequestTimeoutError",
     "ServerError",
+    "SingleLogoutUnavailableError",
     "UnauthorizedClientError",
     "UnprocessableEntityError",
+    "UnsupportedGrantTypeError",
     "WorkOSError",
     "AccessDeniedError",
     "AmbiguousConnectionSelectorError",
@@ -159,13 +163,32 @@ class BadRequestError(APIError):
     hint = "Check the parameters against the WorkOS API reference."
 
 
+class SingleLogoutUnavailableError(BadRequestError):
+    """``authorize_logout`` was refused (``connection_invalid``): the profile's connection does
+    not support single logout, which needs an OpenID Connect connection."""
+
+    hint = (
+        "Single logout works only for users of OpenID Connect connections; for this user, end "
+        "your app's own session instead."
+    )
+
+
 class AuthenticationError(APIError):
-    """HTTP 401: the API key (or, for ``get_profile``, the access token) was not accepted."""
+    """HTTP 401: the API key was not accepted (``get_profile`` raises ``AccessTokenError``)."""
 
     hint = (
         "Check WORKOS_API_KEY: it must be a current key of the same environment as the "
         "client id (sk_test_ for staging, sk_live_ for production)."
     )
+
+
+class AccessTokenError(AuthenticationError):
+    """HTTP 401 from ``get_profile``: the user's access token expired or was revoked.
+
+    The credential there is the access token from the token exchange, not the API key.
+    """
+
+    hint = "The access token expired or was revoked: send the user through sign-in again."
 
 
 class PermissionDeniedError(APIError):
@@ -178,6 +201,13 @@ class NotFoundError(APIError):
     """HTTP 404: no such connection, profile or route."""
 
     hint = "Check the id, and that it belongs to the environment of this API key."
+
+
+class ConflictError(APIError):
+    """HTTP 409: the request conflicts with the resource's current state (for example, the same
+    ``Idempotency-Key`` sent with a different request)."""
+
+    hint = "Fetch the resource's current state before trying again."
 
 
 class UnprocessableEntityError(APIError):
@@ -272,6 +302,15 @@ class UnauthorizedClientError(OAuthError):
     """The client may not use this grant, or SSO is not enabled for it."""
 
     hint = "Check that SSO is configured for this client id in the WorkOS dashboard."
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    """The token endpoint does not support the grant type sent (``unsupported_grant_type``)."""
+
+    hint = (
+        "This client sends grant_type=authorization_code; check base_url points at the WorkOS "
+        "API, and report it if it does."
+    )
 
 
 class RedirectUriMismatchError(OAuthError):

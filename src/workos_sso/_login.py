@@ -27,8 +27,8 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -57,7 +57,8 @@ from ._errors import (
     UnexpectedOrganizationError,
     UnsafeReturnToError,
 )
-from ._models import Connection, ConnectionState, Profile, ProfileAndToken, Role
+from ._models import Connection, ConnectionState, Profile, ProfileAndToken, Provider, Role
+from ._pkce import PKCE
 
 if TYPE_CHECKING:
     from ._async import AsyncSSOClient
@@ -341,10 +342,19 @@ def _decode(encoded: str, *, value: str, signed: bool) -> SignInState:
 
 @attrs.frozen
 class SignInStart:
-    """What ``start_sign_in`` returns: redirect to ``url``, store ``state.value``."""
+    """What ``start_sign_in`` returns: redirect to ``url``, store ``state.value``.
+
+    Attributes:
+        url: the authorization URL to redirect the browser to.
+        state: the sign-in's state; keep ``state.value`` in the user's session.
+        code_verifier: with ``pkce=True``, the PKCE verifier: keep it in the user's session
+            too, and pass it to ``handle_callback``. Never put it in ``state`` or a URL: it
+            must not travel through the browser. Hidden from ``repr``.
+    """
 
     url: str
     state: SignInState
+    code_verifier: Optional[str] = attrs.field(default=None, repr=False)
 
 
 def start_sign_in(
@@ -354,18 +364,31 @@ def start_sign_in(
     organization: Optional[str] = None,
     connection: Optional[str] = None,
     email: Optional[str] = None,
+    provider: Union[Provider, str, None] = None,
     return_to: str = "/",
     secret: Optional[Secret] = None,
     max_age: int = DEFAULT_STATE_MAX_AGE,
     login_hint: Optional[str] = None,
+    domain_hint: Optional[str] = None,
+    nonce: Optional[str] = None,
+    prompt: Optional[Literal["login"]] = None,
+    provider_scopes: Optional[Sequence[str]] = None,
+    pkce: bool = False,
     clock: Clock = time.time,
 ) -> SignInStart:
     """Create a state and the authorization URL for one sign-in, in one call.
 
-    Pass exactly one of ``organization``, ``connection`` or ``email``. With ``email`` the
-    domain's connection is looked up (``find_connection_for_email``) and the email becomes
-    the ``login_hint``. The state remembers the organization and connection, so that
-    ``handle_callback`` can refuse a profile from anywhere else.
+    Pass exactly one of ``organization``, ``connection``, ``email`` or ``provider``. With
+    ``email`` the domain's connection is looked up (``find_connection_for_email``) and the
+    email becomes the ``login_hint``. With ``provider`` (``"GoogleOAuth"``,
+    ``"MicrosoftOAuth"``, ``"GitHubOAuth"``, ``"AppleOAuth"``) the user signs in with that
+    social provider, with no organization. The state remembers the organization and
+    connection, so that ``handle_callback`` can refuse a profile from anywhere else.
+
+    ``login_hint``, ``domain_hint``, ``nonce``, ``prompt`` and ``provider_scopes`` are passed
+    on to the authorization URL. With ``pkce=True`` the URL carries a PKCE challenge and
+    ``code_verifier`` of the result holds its verifier: keep it in the session with the state
+    and pass it to ``handle_callback`` (required for a public client).
 
     Example:
         In a Flask view:
@@ -383,7 +406,7 @@ def start_sign_in(
         InvalidParameterError: no selector or several, or a malformed email address.
         UnsafeReturnToError: ``return_to`` is not a same-site path.
     """
-    _check_one_selector(organization, connection, email)
+    _check_one_selector(organization, connection, email, provider)
     if email is not None:
         found = find_connection_for_email(sso, email)
         connection, organization = found.id, found.organization_id
@@ -393,10 +416,16 @@ def start_sign_in(
         redirect_uri=redirect_uri,
         organization=organization,
         connection=connection,
+        provider=provider,
         return_to=return_to,
         secret=secret,
         max_age=max_age,
         login_hint=login_hint,
+        domain_hint=domain_hint,
+        nonce=nonce,
+        prompt=prompt,
+        provider_scopes=provider_scopes,
+        pkce=pkce,
         clock=clock,
     )
 
@@ -408,17 +437,23 @@ async def start_sign_in_async(
     organization: Optional[str] = None,
     connection: Optional[str] = None,
     email: Optional[str] = None,
+    provider: Union[Provider, str, None] = None,
     return_to: str = "/",
     secret: Optional[Secret] = None,
     max_age: int = DEFAULT_STATE_MAX_AGE,
     login_hint: Optional[str] = None,
+    domain_hint: Optional[str] = None,
+    nonce: Optional[str] = None,
+    prompt: Optional[Literal["login"]] = None,
+    provider_scopes: Optional[Sequence[str]] = None,
+    pkce: bool = False,
     clock: Clock = time.time,
 ) -> SignInStart:
     """Create a state and the authorization URL for one sign-in, with an ``AsyncSSOClient``.
 
     The same as [`start_sign_in`][workos_sso.start_sign_in], with the email lookup awaited.
     """
-    _check_one_selector(organization, connection, email)
+    _check_one_selector(organization, connection, email, provider)
     if email is not None:
         found = await find_connection_for_email_async(sso, email)
         connection, organization = found.id, found.organization_id
@@ -428,20 +463,24 @@ async def start_sign_in_async(
         redirect_uri=redirect_uri,
         organization=organization,
         connection=connection,
+        provider=provider,
         return_to=return_to,
         secret=secret,
         max_age=max_age,
         login_hint=login_hint,
+        domain_hint=domain_hint,
+        nonce=nonce,
+        prompt=prompt,
+        provider_scopes=provider_scopes,
+        pkce=pkce,
         clock=clock,
     )
 
 
-def _check_one_selector(
-    organization: Optional[str], connection: Optional[str], email: Optional[str]
-) -> None:
-    if sum(value is not None for value in (organization, connection, email)) != 1:
+def _check_one_selector(*selectors: object) -> None:
+    if sum(value is not None for value in selectors) != 1:
         raise InvalidParameterError(
-            "Pass exactly one of organization, connection or email to start a sign-in."
+            "Pass exactly one of organization, connection, email or provider to start a sign-in."
         )
 
 
@@ -451,10 +490,16 @@ def _start(
     redirect_uri: str,
     organization: Optional[str],
     connection: Optional[str],
+    provider: Union[Provider, str, None],
     return_to: str,
     secret: Optional[Secret],
     max_age: int,
     login_hint: Optional[str],
+    domain_hint: Optional[str],
+    nonce: Optional[str],
+    prompt: Optional[Literal["login"]],
+    provider_scopes: Optional[Sequence[str]],
+    pkce: bool,
     clock: Clock,
 ) -> SignInStart:
     state = create_state(
@@ -465,15 +510,23 @@ def _start(
         max_age=max_age,
         clock=clock,
     )
+    verifier = PKCE.generate() if pkce else None
     # A connection is the narrower selector: with both known, it is the one to use.
     url = sso.get_authorization_url(
         redirect_uri=redirect_uri,
         connection=connection,
         organization=None if connection is not None else organization,
+        provider=provider,
         state=state.value,
         login_hint=login_hint,
+        domain_hint=domain_hint,
+        nonce=nonce,
+        prompt=prompt,
+        provider_scopes=provider_scopes,
+        code_challenge=None if verifier is None else verifier.code_challenge,
     )
-    return SignInStart(url=url, state=state)
+    code_verifier = None if verifier is None else verifier.code_verifier
+    return SignInStart(url=url, state=state, code_verifier=code_verifier)
 
 
 def find_connection_for_email(sso: SSOClient, email: str) -> Connection:
@@ -562,6 +615,7 @@ def handle_callback(
     *,
     expected_state: Union[str, SignInState, None],
     secret: Optional[Secret] = None,
+    code_verifier: Optional[str] = None,
     clock: Clock = time.time,
 ) -> SignInResult:
     """Finish a sign-in from the callback's query.
@@ -578,6 +632,8 @@ def handle_callback(
         expected_state: the state stored in the session when the sign-in started; pop it from
             the session first, so it cannot be used twice.
         secret: the secret the state was signed with, if it was.
+        code_verifier: the PKCE verifier from ``start_sign_in(..., pkce=True)``, kept in the
+            session; required for a public client.
         clock: returns the current Unix time; for tests.
 
     Raises:
@@ -588,7 +644,7 @@ def handle_callback(
         UnexpectedOrganizationError: the profile is from another organization or connection.
     """
     code, state = _read_callback(query, expected_state=expected_state, secret=secret, clock=clock)
-    return _finish_sign_in(state, sso.get_profile_and_token(code))
+    return _finish_sign_in(state, sso.get_profile_and_token(code, code_verifier=code_verifier))
 
 
 async def handle_callback_async(
@@ -597,6 +653,7 @@ async def handle_callback_async(
     *,
     expected_state: Union[str, SignInState, None],
     secret: Optional[Secret] = None,
+    code_verifier: Optional[str] = None,
     clock: Clock = time.time,
 ) -> SignInResult:
     """Finish a sign-in from the callback's query, with an ``AsyncSSOClient``.
@@ -605,7 +662,8 @@ async def handle_callback_async(
     [`handle_callback`][workos_sso.handle_callback]; only the code exchange is awaited.
     """
     code, state = _read_callback(query, expected_state=expected_state, secret=secret, clock=clock)
-    return _finish_sign_in(state, await sso.get_profile_and_token(code))
+    result = await sso.get_profile_and_token(code, code_verifier=code_verifier)
+    return _finish_sign_in(state, result)
 
 
 def _read_callback(

@@ -25,6 +25,7 @@ import json
 import logging
 import random
 import time
+import uuid
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Generic, Literal, Optional, TypeVar, Union
@@ -35,9 +36,12 @@ import attrs
 from ._config import ClientOptions
 from ._convert import structure, structure_page
 from ._errors import (
+    AccessTokenError,
     APIError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
+    ConflictError,
     DecodeError,
     InvalidClientError,
     InvalidGrantError,
@@ -50,8 +54,10 @@ from ._errors import (
     RedirectUriMismatchError,
     RequestTimeoutError,
     ServerError,
+    SingleLogoutUnavailableError,
     UnauthorizedClientError,
     UnprocessableEntityError,
+    UnsupportedGrantTypeError,
     WorkOSError,
 )
 from ._models import (
@@ -65,6 +71,7 @@ from ._models import (
     Provider,
     _StrEnum,
 )
+from ._pkce import check_challenge, check_verifier
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -105,6 +112,7 @@ _OAUTH_ERRORS: dict[str, type[OAuthError]] = {
     "expired_code": InvalidGrantError,
     "invalid_client": InvalidClientError,
     "unauthorized_client": UnauthorizedClientError,
+    "unsupported_grant_type": UnsupportedGrantTypeError,
     "redirect_uri_mismatch": RedirectUriMismatchError,
     "invalid_redirect_uri": RedirectUriMismatchError,
 }
@@ -113,6 +121,7 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    409: ConflictError,
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
@@ -304,12 +313,15 @@ class Call(Generic[T]):
     ``read`` receives the decoded JSON body (``None`` for an empty one, or when ``decode`` is
     off and the body is ignored). With ``gone_after_retry_ok``, a 404 that answers a retry
     counts as success: the attempt before it may have done the work and lost its answer.
+    ``errors`` names the error class for a ``(status, code)`` that means something particular
+    for this operation (``code`` ``None`` matches any code), ahead of the general mapping.
     """
 
     request: Request
     read: Callable[[Any], T]
     decode: bool = True
     gone_after_retry_ok: bool = False
+    errors: Mapping[tuple[int, Optional[str]], type[APIError]] = attrs.field(factory=dict)
 
 
 def exchange(
@@ -328,7 +340,7 @@ def exchange(
         outcome = yield request
         if outcome is None:
             raise TypeError("exchange() must be sent the outcome of each request")
-        _log_attempt(request, outcome, attempt, started)
+        _log_attempt(request, outcome, attempt, started, secrets)
         wait = policy.delay(request, outcome, attempt)
         if wait is None:
             break
@@ -341,10 +353,12 @@ def exchange(
         return call.read(decoded)
     if outcome.status == 404 and call.gone_after_retry_ok and attempt > 1:
         return call.read(None)
-    raise api_error(outcome, secrets)
+    raise api_error(outcome, secrets, call.errors)
 
 
-def _log_attempt(request: Request, outcome: Outcome, attempt: int, started: float) -> None:
+def _log_attempt(
+    request: Request, outcome: Outcome, attempt: int, started: float, secrets: Sequence[str]
+) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
     elapsed = (time.perf_counter() - started) * 1000
@@ -353,7 +367,7 @@ def _log_attempt(request: Request, outcome: Outcome, attempt: int, started: floa
         request_id = None
     else:
         said = f"-> {outcome.status}"
-        request_id = outcome.request_id
+        request_id = outcome.request_id and redact(outcome.request_id, secrets)[:200]
     logger.debug(
         "%s %s %s in %.1f ms (attempt %d, request id %s)",
         request.method,
@@ -412,8 +426,16 @@ def fault_error(fault: Fault, request: Request, secrets: Iterable[str]) -> WorkO
     return NetworkError(message)
 
 
-def api_error(response: Response, secrets: Iterable[str]) -> APIError:
-    """The typed error for a non-2xx answer, from its status and its JSON body."""
+def api_error(
+    response: Response,
+    secrets: Iterable[str],
+    particular: Mapping[tuple[int, Optional[str]], type[APIError]] = {},
+) -> APIError:
+    """The typed error for a non-2xx answer, from its status and its JSON body.
+
+    ``particular`` maps a ``(status, code)`` to the class it means for one operation; a code of
+    ``None`` matches any code.
+    """
     status = response.status
     payload: Any = None
     if response.body:
@@ -438,12 +460,17 @@ def api_error(response: Response, secrets: Iterable[str]) -> APIError:
         # The reason phrase is the server's text too, so it is redacted like the body's fields.
         reason = redact(response.reason or "", secrets)[:60]
         message = f"The server answered {status} {reason} with {kind}".replace("  ", " ")
+    request_id = response.request_id
     common: dict[str, Any] = {
         "status_code": status,
         "code": code,
-        "request_id": response.request_id,
+        # A header is the server's text too: a hostile one could echo the key back in it.
+        "request_id": None if request_id is None else redact(request_id, secrets)[:200],
     }
 
+    chosen = particular.get((status, code)) or particular.get((status, None))
+    if chosen is not None:
+        return chosen(message, **common)
     oauth_class = _OAUTH_ERRORS.get(code or "")
     if oauth_class is None and status == 400 and oauth_error:
         oauth_class = OAuthError
@@ -477,17 +504,23 @@ class SSOProtocol:
 
     def __init__(self, options: ClientOptions, *, user_agent: str) -> None:
         self.options = options
-        #: Sent with every request unless the request's own headers replace them.
-        self.headers: dict[str, str] = {
-            "Accept": "application/json",
-            "User-Agent": user_agent,
-            "Authorization": f"Bearer {options.api_key}",
-        }
+        #: Sent with every request unless the request's own headers replace them. A public
+        #: client has no key, so its requests carry no Authorization header at all.
+        self.headers: dict[str, str] = {"Accept": "application/json", "User-Agent": user_agent}
+        if options.api_key is not None:
+            self.headers["Authorization"] = f"Bearer {options.api_key}"
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """What never appears in an error message: the API key."""
-        return (self.options.api_key,)
+        return () if self.options.api_key is None else (self.options.api_key,)
+
+    def _require_api_key(self, operation: str) -> None:
+        if self.options.api_key is None:
+            raise ConfigurationError(
+                f"{operation} needs the API key, and this is a public client (made without "
+                "api_key): pass api_key, or set WORKOS_API_KEY and leave out public_client."
+            )
 
     # --- Built locally ---
 
@@ -506,6 +539,7 @@ class SSOProtocol:
         provider_query_params: Optional[Mapping[str, str]],
         prompt: Optional[Literal["login"]],
         client_id: Optional[str],
+        code_challenge: Optional[str],
     ) -> str:
         selectors = {"connection": connection, "organization": organization, "provider": provider}
         chosen = [name for name, value in selectors.items() if value is not None]
@@ -553,6 +587,9 @@ class SSOProtocol:
             scopes = [text("provider_scopes", scope) for scope in provider_scopes]
             if scopes:
                 query.append(("provider_scopes", ",".join(scopes)))
+        if code_challenge is not None:
+            query.append(("code_challenge", check_challenge(code_challenge)))
+            query.append(("code_challenge_method", "S256"))
         if provider_query_params is not None:
             if not isinstance(provider_query_params, Mapping):
                 raise InvalidParameterError("provider_query_params must be a mapping.")
@@ -571,16 +608,23 @@ class SSOProtocol:
 
     # --- Sent to the API ---
 
-    def profile_and_token(self, code: str) -> Call[ProfileAndToken]:
+    def profile_and_token(self, code: str, code_verifier: Optional[str]) -> Call[ProfileAndToken]:
         code = required_text("code", code)
+        if code_verifier is None:
+            self._require_api_key("A code exchange without a PKCE code_verifier")
         body = {
             "client_id": self.options.client_id,
-            "client_secret": self.options.api_key,
             "grant_type": "authorization_code",
             "code": code,
         }
+        hidden: tuple[str, ...] = (code,)
+        if self.options.api_key is not None:
+            body["client_secret"] = self.options.api_key
+        if code_verifier is not None:
+            body["code_verifier"] = check_verifier(code_verifier)
+            hidden += (code_verifier,)
         return _json_call(
-            _post("/sso/token", body, secrets=(code,)), ProfileAndToken, "POST /sso/token"
+            _post("/sso/token", body, secrets=hidden), ProfileAndToken, "POST /sso/token"
         )
 
     def profile(self, access_token: str) -> Call[Profile]:
@@ -588,7 +632,10 @@ class SSOProtocol:
         request = Request(
             "GET", "/sso/profile", headers={"Authorization": f"Bearer {token}"}, secrets=(token,)
         )
-        return _json_call(request, Profile, "GET /sso/profile")
+        # The credential here is the user's access token, not the API key.
+        return _json_call(
+            request, Profile, "GET /sso/profile", errors={(401, None): AccessTokenError}
+        )
 
     def connection_filters(
         self,
@@ -601,6 +648,7 @@ class SSOProtocol:
         order: Union[Order, str, None],
     ) -> dict[str, str]:
         """The query parameters every page of a connection list is fetched with."""
+        self._require_api_key("Listing connections")
         if limit is not None and (
             not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100
         ):
@@ -633,33 +681,48 @@ class SSOProtocol:
         )
 
     def connection(self, connection_id: str) -> Call[Connection]:
+        self._require_api_key("Getting a connection")
         path = f"/connections/{path_segment('connection_id', connection_id)}"
         return _json_call(Request("GET", path), Connection, "GET /connections/{id}")
 
     def delete_connection(self, connection_id: str) -> Call[None]:
+        self._require_api_key("Deleting a connection")
         path = f"/connections/{path_segment('connection_id', connection_id)}"
         # A retried DELETE whose first attempt did the work meets a 404: the connection is
         # gone either way, which is what the caller asked for.
         return Call(Request("DELETE", path), _ignore, decode=False, gone_after_retry_ok=True)
 
     def authorize_logout(self, profile_id: str) -> Call[LogoutAuthorization]:
+        self._require_api_key("Single logout")
         body = {"profile_id": required_text("profile_id", profile_id)}
         return _json_call(
             _post("/sso/logout/authorize", body),
             LogoutAuthorization,
             "POST /sso/logout/authorize",
+            # Only OpenID Connect connections support single logout.
+            errors={(400, "connection_invalid"): SingleLogoutUnavailableError},
         )
 
 
 def _post(path: str, body: Mapping[str, str], *, secrets: tuple[str, ...] = ()) -> Request:
     encoded = json.dumps(body, separators=(",", ":")).encode()
-    return Request(
-        "POST", path, body=encoded, headers={"Content-Type": "application/json"}, secrets=secrets
-    )
+    headers = {
+        "Content-Type": "application/json",
+        # Made once per call, so every retry of the call carries the same key and WorkOS can
+        # tell a retry from a new request.
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
+    return Request("POST", path, body=encoded, headers=headers, secrets=secrets)
 
 
-def _json_call(request: Request, model: type[T], what: str) -> Call[T]:
-    return Call(request, lambda data: structure(data, model, what=what))
+def _json_call(
+    request: Request,
+    model: type[T],
+    what: str,
+    *,
+    errors: Mapping[tuple[int, Optional[str]], type[APIError]] = {},
+) -> Call[T]:
+    return Call(request, lambda data: structure(data, model, what=what), errors=errors)
 
 
 def _ignore(_data: Any) -> None:

@@ -7,6 +7,7 @@ to retry and what an answer means. urllib3's own retries are off, so each attemp
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping, MutableMapping
 from typing import Optional, Union, cast
@@ -38,6 +39,7 @@ class SyncTransport:
         self.base_url = base_url
         self.timeout = timeout
         self._owns_session = session is None
+        self._closes_session = self._owns_session
         self._session = session if session is not None else requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
         # Mounted for the API's base URL only: a session the user passes in keeps its own
@@ -61,8 +63,16 @@ class SyncTransport:
             merged.update(self._headers)
             self._headers = merged
 
+    def view(self, timeout: tuple[float, float]) -> SyncTransport:
+        """A transport on the same session and pool with another timeout; closing it leaves
+        them open."""
+        other = copy.copy(self)
+        other.timeout = timeout
+        other._closes_session = False
+        return other
+
     def close(self) -> None:
-        if self._owns_session:
+        if self._closes_session:
             self._session.close()
 
     def perform(self, action: Action) -> Optional[Outcome]:

@@ -96,6 +96,15 @@ AUTHORIZE_EXTENSIONS = {
         "prompt=login (re-authenticate at the identity provider) is in the design's contract "
         "but not in spec 0.1.0; it is sent only when the caller asks for it"
     ),
+    "code_challenge": (
+        "PKCE (RFC 7636): spec 0.1.0 lists it for User Management's authorize only, WorkOS's "
+        "SDK sends it to /sso/authorize; sent only when the caller passes a challenge"
+    ),
+    "code_challenge_method": "sent with code_challenge, always S256",
+}
+#: Token request fields the spec's TokenQueryDto lacks, sent only when the caller asks.
+TOKEN_EXTENSIONS = {
+    "code_verifier": "PKCE: the verifier whose challenge started the sign-in",
 }
 
 # The list filter's enum spells GitHub's OAuth type "GithubOAuth", while the Connection and
@@ -522,6 +531,21 @@ def test_token_request_body_is_exactly_token_query_dto(
     jsonschema.Draft202012Validator(TOKEN_BODY).validate(body)
     # The spec also lists these as query parameters; the secret must never go in the URL.
     assert request.query == []
+
+
+def test_a_pkce_token_request_adds_only_the_verifier(
+    client: SSOClient, loopback: LoopbackServer
+) -> None:
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    client.get_profile_and_token("code_contract_fixture", code_verifier=verifier)
+    with SSOClient(client_id=client.client_id, base_url=client.base_url) as public:
+        public.get_profile_and_token("code_contract_fixture", code_verifier=verifier)
+    confidential, from_public = (json.loads(request.body) for request in loopback.requests)
+    assert set(confidential) - set(TOKEN_BODY["properties"]) == set(TOKEN_EXTENSIONS)
+    for name in TOKEN_EXTENSIONS:
+        assert name not in TOKEN_BODY["properties"], f"the spec has {name} now; no extension"
+    # A public client holds no secret: the one required field it leaves out, deliberately.
+    assert set(TOKEN_BODY["required"]) - set(from_public) == {"client_secret"}
 
 
 def test_logout_request_body_matches_the_spec(client: SSOClient, loopback: LoopbackServer) -> None:
