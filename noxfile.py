@@ -341,8 +341,9 @@ def _ensure_chromium(session: nox.Session) -> None:
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         session.log("Installing Debian's chromium and chromium-driver for the browser tests ...")
         apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
-        session.run("apt-get", "update", "-qq", external=True, env=apt_env)
-        session.run(*CHROMIUM_INSTALL, external=True, env=apt_env)
+        # apt's progress lines are noise here; nox shows them if a command fails.
+        session.run("apt-get", "update", "-qq", external=True, env=apt_env, silent=True)
+        session.run(*CHROMIUM_INSTALL, external=True, env=apt_env, silent=True)
         return
     session.error(
         "The browser tests need Debian's chromium and chromium-driver: "
