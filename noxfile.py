@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
+from typing import Callable, Optional
 
 import nox
 
@@ -23,11 +27,14 @@ nox.options.default_venv_backend = "uv|virtualenv"
 # with whatever Python a newcomer has. uv must not try to download one (there may be no network).
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 nox.options.reuse_existing_virtualenvs = True
-# Everything CI runs (`nox` with no arguments); e2e needs Debian's chromium and chromium-driver.
+# Everything CI runs (`nox` with no arguments); e2e installs Debian's chromium and
+# chromium-driver when it runs as root, and otherwise says how to.
 nox.options.sessions = [
     "lint",
     "mypy",
+    "pyright",
     "tests",
+    "package",
     "emulator",
     "contract",
     "e2e",
@@ -37,6 +44,83 @@ nox.options.sessions = [
 
 PYPROJECT = (ROOT / "pyproject.toml").read_text()
 PYTHONS = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', PYPROJECT)
+
+
+def find_interpreter(version: str) -> Optional[str]:
+    """The absolute path of an installed Python `version` ("3.12"), or None.
+
+    PATH is searched first, then pyenv's versions (highest patch release first). Version
+    managers' shim directories are passed over: a shim runs only the versions its manager has
+    activated (PYENV_VERSION, .python-version), so `python3.10` can be on PATH and still fail.
+    nox itself looks no further than PATH and the activated versions.
+    """
+    executable = f"python{version}"
+    search_path = os.pathsep.join(
+        directory
+        for directory in os.environ.get("PATH", "").split(os.pathsep)
+        if directory and Path(directory).name != "shims"
+    )
+    found = shutil.which(executable, path=search_path)
+    if found:
+        return os.path.abspath(found)
+    pyenv_versions = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    patch_release = re.compile(re.escape(version) + r"\.(\d+)")
+    releases = [
+        (int(match.group(1)), candidate / "bin" / executable)
+        for candidate in pyenv_versions.glob(f"{version}.*")
+        if (match := patch_release.fullmatch(candidate.name))
+    ]
+    for _, interpreter in sorted(releases, reverse=True):
+        if os.access(interpreter, os.X_OK):
+            return str(interpreter)
+    return None
+
+
+#: Every supported Python and where it is installed (None: not installed).
+INTERPRETERS = {version: find_interpreter(version) for version in PYTHONS}
+
+
+def session_on_each_python(func: Callable[[nox.Session], None]) -> None:
+    """Register `func` as one session per supported Python, `NAME-3.9` to `NAME-3.13`, and as
+    `NAME`, which runs them all.
+
+    Each session gets its interpreter by absolute path, so nox needs no help (PYENV_VERSION) to
+    find pyenv's Pythons, and uv never looks for one to download. A supported Python that is not
+    installed gets a session that fails at once and says how to install it: `nox` must not report
+    success for checks it never ran.
+    """
+    name = func.__name__
+    installed = [version for version, path in INTERPRETERS.items() if path]
+    for version, interpreter in INTERPRETERS.items():
+        if interpreter:
+            nox.session(name=f"{name}-{version}", python=interpreter)(func)
+        else:
+            nox.session(name=f"{name}-{version}", python=False)(
+                _interpreter_missing(name, version, installed)
+            )
+
+    def run_all(session: nox.Session) -> None:
+        session.log(f"{name} ran on Python {', '.join(PYTHONS)}.")
+
+    summary = (func.__doc__ or name).strip().splitlines()[0].rstrip(".")
+    run_all.__doc__ = f"{summary}, on every supported Python ({name}-{PYTHONS[0]} and the rest)."
+    nox.session(name=name, python=False, requires=[f"{name}-{version}" for version in PYTHONS])(
+        run_all
+    )
+
+
+def _interpreter_missing(
+    name: str, version: str, installed: list[str]
+) -> Callable[[nox.Session], None]:
+    instead = f" or run nox -s {name}-{installed[-1]}" if installed else ""
+
+    def interpreter_missing(session: nox.Session) -> None:
+        session.error(f"Python {version} not found: install it (pyenv install {version}){instead}")
+
+    interpreter_missing.__doc__ = f"Fails: Python {version} is not installed."
+    return interpreter_missing
+
+
 TEST_DEPS = [
     "pytest>=8",
     "pytest-recording>=0.13",
@@ -58,11 +142,13 @@ def _start_emulator(session: nox.Session) -> str:
     return url
 
 
-@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Unit tests and cassette replays, offline."""
     session.install(".[async]", *TEST_DEPS)
     session.run("pytest", "-m", "not live", *session.posargs)
+
+
+session_on_each_python(tests)
 
 
 @nox.session
@@ -134,11 +220,93 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=PYTHONS[0])
+@nox.session
 def mypy(session: nox.Session) -> None:
-    """mypy --strict over the package and tests/typing, on the oldest supported Python."""
-    session.install(".[async]", "mypy>=1.10", "types-requests")
+    """mypy --strict over the package and tests/typing, as the oldest supported Python.
+
+    pyproject's `python_version` sets the Python whose semantics mypy checks, whichever
+    interpreter runs it, so this session needs no particular Python installed.
+    """
+    # mypy 2 checks only Python 3.10 semantics and later (it refuses python_version = "3.9").
+    session.install(".[async]", "mypy>=1.10,<2", "types-requests")
     session.run("mypy", "--strict", *(session.posargs or []))
+
+
+@nox.session
+def pyright(session: nox.Session) -> None:
+    """basedpyright: the public types are complete, and tests/typing passes in strict mode.
+
+    `--verifytypes` scores the installed package as pyright users see it; the strict check of
+    tests/typing is configured by [tool.pyright] in pyproject.
+    """
+    session.install(".[async]", "basedpyright>=1.20")
+    # --verifytypes reads the installed package: it must be the code as it is now.
+    session.install("--force-reinstall", "--no-deps", ".")
+    session.run("basedpyright", "--verifytypes", "workos_sso", "--ignoreexternal")
+    session.run("basedpyright", *session.posargs)
+
+
+#: What a distribution's source package must carry for its packagers to run `nox -s tests`.
+SDIST_MUST_HOLD = [
+    "pyproject.toml",
+    "src/workos_sso/",
+    "tests/",
+    "cassettes/",
+    "docs/",
+    "noxfile.py",
+]
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the sdist and wheel, and check them as distributors do.
+
+    `twine check` passes, the wheel holds only workos_sso/, the sdist holds the tests, cassettes,
+    docs and noxfile, and `nox -s tests-3.X` passes inside the unpacked sdist.
+    """
+    session.install("build[uv]>=1.2", "twine>=5")
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    # build makes the wheel from the sdist, so a file the sdist lacks fails the wheel too.
+    session.run("python", "-m", "build", "--installer=uv", "--outdir", str(dist), str(ROOT))
+    [sdist] = dist.glob("*.tar.gz")
+    [wheel] = dist.glob("*.whl")
+    session.run("twine", "check", "--strict", str(sdist), str(wheel))
+
+    with zipfile.ZipFile(wheel) as archive:
+        strays = sorted(
+            {name.split("/")[0] for name in archive.namelist()}
+            - {"workos_sso"}
+            - {name.split("/")[0] for name in archive.namelist() if ".dist-info/" in name}
+        )
+    if strays:
+        session.error(f"{wheel.name} holds more than workos_sso/: {', '.join(strays)}")
+
+    with tarfile.open(sdist) as archive:
+        top = sdist.name[: -len(".tar.gz")]
+        names = {member.name for member in archive.getmembers()}
+        missing = [
+            path
+            for path in SDIST_MUST_HOLD
+            if f"{top}/{path.rstrip('/')}" not in names
+            and not any(name.startswith(f"{top}/{path}") for name in names)
+        ]
+        if missing:
+            session.error(f"{sdist.name} lacks {', '.join(missing)}")
+        unpacked = dist / "unpacked"
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(unpacked, filter="data")
+        else:  # Pythons from before the tarfile filters: the archive is our own build.
+            archive.extractall(unpacked)  # noqa: S202
+
+    # As a distribution's packager would: `nox -s tests` in the unpacked sdist, on one Python.
+    installed = [version for version, path in INTERPRETERS.items() if path]
+    if not installed:
+        session.error("No supported Python is installed to run the tests in the sdist.")
+    own = f"{sys.version_info.major}.{sys.version_info.minor}"
+    version = own if own in installed else installed[-1]
+    session.chdir(unpacked / top)
+    session.run(sys.executable, "-m", "nox", "-s", f"tests-{version}", external=True)
 
 
 #: The web frameworks of the recipes in docs/examples (tests/test_recipes.py, live). FastAPI's
@@ -158,12 +326,33 @@ RECIPE_DEPS = [
 def e2e(session: nox.Session) -> None:
     """The recipes served on loopback ports, signed in through the emulator by headless Chromium.
 
-    Needs Debian's chromium and chromium-driver (``apt-get install -y chromium chromium-driver``);
-    Selenium drives /usr/bin/chromedriver and never downloads a driver. The tests start their own
-    emulator, on a port they choose.
+    Needs Debian's chromium and chromium-driver, which the session installs when it runs as root
+    on a machine with apt-get; Selenium drives /usr/bin/chromedriver and never downloads a driver.
+    The tests start their own emulator, on a port they choose.
     """
+    _ensure_chromium(session)
     session.install(".[async]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
     session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
+
+
+CHROMIUM_INSTALL = ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's chromium and chromium-driver where we can, else stop before any test."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        session.log("Installing Debian's chromium and chromium-driver for the browser tests ...")
+        apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
+        # apt's progress lines are noise here; nox shows them if a command fails.
+        session.run("apt-get", "update", "-qq", external=True, env=apt_env, silent=True)
+        session.run(*CHROMIUM_INSTALL, external=True, env=apt_env, silent=True)
+        return
+    session.error(
+        "The browser tests need Debian's chromium and chromium-driver: "
+        "sudo apt-get install -y chromium chromium-driver"
+    )
 
 
 #: What the documentation site is built with (mkdocs.yml); ruff formats the rendered signatures.
@@ -209,8 +398,3 @@ def _run_benchmarks(session: nox.Session, *args: str) -> None:
     # A reused environment must measure the code as it is now, not the last build of it.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("python", "benchmarks/bench.py", *args)
-
-
-if os.environ.get("CI"):
-    # CI has every supported Python; a missing one must fail the run, not skip.
-    nox.options.error_on_missing_interpreters = True

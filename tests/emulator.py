@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -40,6 +41,12 @@ def install() -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is needed to install the WorkOS emulator; install Node.js.")
+    # npm's own summary ("added 120 packages") says nothing of what it installed, or where.
+    print(
+        f"Installing the WorkOS emulator (npm {PACKAGE}) into {INSTALL_DIR.name}/ ...",
+        file=sys.stderr,
+        flush=True,
+    )
     INSTALL_DIR.mkdir(exist_ok=True)
     (INSTALL_DIR / "package.json").write_text('{"private": true}\n')
     subprocess.run(

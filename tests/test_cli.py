@@ -29,6 +29,7 @@ import requests
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
+from workos_sso import NetworkError, NotFoundError, WorkOSError
 from workos_sso._cli import (
     FAIL,
     PASS,
@@ -44,6 +45,7 @@ from workos_sso._cli import (
     check_environment,
     check_redirect_uri,
     clock_skew_check,
+    error_line,
     format_fields,
     format_table,
     json_document,
@@ -508,6 +510,18 @@ def test_delete_refuses_without_yes_when_stdin_is_not_a_terminal(
     assert result.code == 2
     assert "--yes" in result.err
     assert result.out == ""
+
+
+def test_error_line_ends_the_message_as_a_sentence_before_the_hint() -> None:
+    refused = NetworkError("GET /connections failed: [Errno 111] Connection refused")
+    assert error_line(refused) == (
+        "NetworkError: GET /connections failed: [Errno 111] Connection refused. "
+        + NetworkError.hint
+    )
+    # A message that already ends a sentence, and an error without a hint, are left alone.
+    not_found = NotFoundError("Connection not found", status_code=404)
+    assert error_line(not_found) == f"NotFoundError: {not_found}"
+    assert error_line(WorkOSError("Something failed")) == "WorkOSError: Something failed"
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -979,7 +993,8 @@ def test_api_errors_exit_1_with_the_typed_message_and_hint(
     )
     assert unreachable.code == 1
     assert "NetworkError" in unreachable.err
-    assert "reachable" in unreachable.err
+    # The refusal and the hint read as two sentences.
+    assert "refused. Check that the base URL" in unreachable.err
 
 
 @live

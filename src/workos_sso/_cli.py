@@ -283,6 +283,19 @@ class Progress:
             self._stream.flush()
 
 
+def error_line(error: WorkOSError) -> str:
+    """``Name: message. hint``: the message ends as a sentence before the hint starts.
+
+    Messages that quote a lower layer (a refused connection, say) end without a full stop, and
+    ``str(error)`` joins message and hint with a bare space.
+    """
+    text = str(error)
+    hint = error.hint
+    if hint and text.endswith(f" {hint}"):
+        text = f"{_sentence(text[: -len(hint)])} {hint}"
+    return f"{type(error).__name__}: {text}"
+
+
 def _is_terminal(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:
@@ -545,7 +558,7 @@ def check_api_access(client: SSOClient) -> tuple[Check, Optional[WorkOSError]]:
         detail = f"the API is unreachable: {_sentence(exc.message)}"
         return Check("api access", FAIL, detail, exc.hint), exc
     except WorkOSError as exc:
-        return Check("api access", FAIL, f"{type(exc).__name__}: {exc}", None), exc
+        return Check("api access", FAIL, error_line(exc), None), exc
     return Check("api access", PASS, f"{client.base_url} answered and accepted the key."), None
 
 
@@ -1131,7 +1144,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stderr.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     except WorkOSError as exc:
-        stderr.write(f"{PROG}: {type(exc).__name__}: {exc}\n")
+        stderr.write(f"{PROG}: {error_line(exc)}\n")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         stderr.write("\n")

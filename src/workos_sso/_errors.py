@@ -225,7 +225,7 @@ class UnprocessableEntityError(APIError):
         errors: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         super().__init__(message, status_code=status_code, code=code, request_id=request_id)
-        self.errors = tuple(errors)
+        self.errors: tuple[Mapping[str, Any], ...] = tuple(errors)
 
 
 class RateLimitError(APIError):
@@ -476,7 +476,7 @@ class SignInRedirectUriMismatchError(SignInError):
     the token exchange.
     """
 
-    hint = RedirectUriMismatchError.hint
+    hint: ClassVar[str] = RedirectUriMismatchError.hint
 
 
 class UnexpectedOrganizationError(WorkOSError):

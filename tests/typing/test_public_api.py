@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -269,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else {}
+        body: Mapping[str, Any] = json.loads(self.rfile.read(length)) if length else {}
         status, payload = _answer(self.command, self.path, body)
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
@@ -287,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def stub_api() -> Iterator[str]:
+def stub_api() -> Generator[str, None, None]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
