@@ -205,7 +205,9 @@ def test_a_read_timeout_is_retried_for_get(loopback: LoopbackServer) -> None:
 
     assert connection.id == CONNECTION_ID
     assert loopback.request_count == 2
-    assert _gaps(loopback)[0] >= 0.29  # the first attempt waited out the read timeout
+    # The first attempt waited out the read timeout (less a little for the server thread to
+    # record its arrival late on a busy machine).
+    assert _gaps(loopback)[0] >= 0.25
 
 
 def test_a_read_timeout_that_persists_raises_a_timeout_error(loopback: LoopbackServer) -> None:
