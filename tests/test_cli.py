@@ -29,29 +29,29 @@ import requests
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
-from workos_sso._cli import (
-    FAIL,
-    PASS,
-    SKIP,
-    WARN,
-    Progress,
-    Settings,
-    TableWriter,
-    cell,
+from workos_sso._cli import main
+from workos_sso._cli.browser import parse_http_date
+from workos_sso._cli.doctor import (
     check_api_key,
     check_client_id,
     check_clock,
     check_environment,
     check_redirect_uri,
     clock_skew_check,
+)
+from workos_sso._cli.output import (
+    FAIL,
+    PASS,
+    SKIP,
+    WARN,
+    Progress,
+    TableWriter,
+    cell,
     format_fields,
     format_table,
     json_document,
-    main,
-    parse_dotenv,
-    parse_http_date,
-    resolve_settings,
 )
+from workos_sso._cli.settings import Settings, parse_dotenv, resolve_settings
 
 API_KEY = emulator.DEFAULT_API_KEY
 CLIENT_ID = emulator.CLIENT_ID
@@ -545,8 +545,8 @@ def test_doctor_redirect_uri_check(redirect_uri: Optional[str], status: str) -> 
 @pytest.mark.parametrize(
     ("api_key", "status", "words"),
     [
-        pytest.param(None, FAIL, "no API key", id="missing"),
-        pytest.param("pk_test_abcdefgh", FAIL, "does not start with sk_", id="wrong-prefix"),
+        pytest.param(None, FAIL, "api_key is missing", id="missing"),
+        pytest.param("pk_test_abcdefgh", FAIL, "must start with 'sk_'", id="wrong-prefix"),
         pytest.param("sk_test_abcdefgh", PASS, "test (staging)", id="test"),
         pytest.param("sk_live_abcdefgh", PASS, "live (production)", id="live"),
         pytest.param("sk_other_abcdefgh", PASS, "an sk_ key", id="other"),
