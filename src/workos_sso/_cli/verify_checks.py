@@ -17,12 +17,12 @@ from .output import FAIL, PASS, SKIP, WARN, Check, sentence
 
 __all__ = [
     "ERROR_FIX",
+    "MIN_STATE_BITS",
     "REPLAY_FIX",
     "START_APP_FIX",
     "STATE_CHECK_FIX",
     "STATE_FIX",
     "USE_EMULATOR_FIX",
-    "MIN_STATE_BITS",
     "SignIn",
     "check_authorize_params",
     "check_callback",
