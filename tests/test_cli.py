@@ -24,11 +24,11 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
+from tests.signin import callback_query, follow_authorization
 from workos_sso._cli import main
 from workos_sso._cli.browser import parse_http_date
 from workos_sso._cli.doctor import (
@@ -891,11 +891,9 @@ def _sign_in_code(capsys: pytest.CaptureFixture[str], *, login_hint: str, domain
         login_hint,
     )
     assert built.code == 0, built.err
-    response = requests.get(built.out.strip(), allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    callback = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert callback["state"] == ["cli-state"]
-    return callback["code"][0]
+    callback = callback_query(follow_authorization(built.out.strip(), redirect_uri=REDIRECT_URI))
+    assert callback["state"] == "cli-state"
+    return callback["code"]
 
 
 @live

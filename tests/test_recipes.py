@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from tests import emulator
+from tests.signin import callback_query, follow_authorization
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
 
 pytestmark = pytest.mark.live
@@ -175,10 +176,7 @@ def sso(emulator_url: str) -> Iterator[SSOClient]:
 
 def _follow_authorization(url: str) -> str:
     """The emulator's /sso/authorize: return the app path (with query) it redirects back to."""
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location = urlsplit(response.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
+    location = urlsplit(follow_authorization(url, redirect_uri=REDIRECT_URI))
     return f"{location.path}?{location.query}"
 
 
@@ -272,7 +270,7 @@ def test_replayed_callback_goes_back_to_sign_in(app: AppClient) -> None:
 def test_spent_code_goes_back_to_sign_in(app: AppClient, sso: SSOClient) -> None:
     callback = _follow_authorization(_start(app))
     # Another request (a double-submitted callback, a reload) exchanged the code first.
-    code = parse_qs(urlsplit(callback).query)["code"][0]
+    code = callback_query(callback)["code"]
     sso.get_profile_and_token(code)
     text = _message_after(app, app.get(callback))
     assert EXPIRED in text
@@ -281,7 +279,7 @@ def test_spent_code_goes_back_to_sign_in(app: AppClient, sso: SSOClient) -> None
 
 def test_tampered_state_is_refused(app: AppClient) -> None:
     callback = _follow_authorization(_start(app))
-    state = parse_qs(urlsplit(callback).query)["state"][0]
+    state = callback_query(callback)["state"]
     forged = _with_query(callback, state=state[:-2] + ("AA" if state[-2:] != "AA" else "BB"))
     text = _message_after(app, app.get(forged))
     assert EXPIRED in text
