@@ -28,6 +28,7 @@ from workos_sso._cli import main
 from workos_sso._cli.browser import Browser, Hop, HostPolicy, parse_set_cookie, where, with_query
 from workos_sso._cli.verify import Probe, VerifyOptions, altered
 from workos_sso._cli.verify_checks import (
+    CHECK_NAMES,
     check_authorize_params,
     check_state,
     check_state_entropy,
@@ -35,24 +36,7 @@ from workos_sso._cli.verify_checks import (
 )
 
 BROKEN_APP = Path(__file__).resolve().parent / "verify_apps" / "broken_app.py"
-EVERY_CHECK = [
-    "sign-in redirect",
-    "authorize params",
-    "state",
-    "state entropy",
-    "emulator sign-in",
-    "redirect uri",
-    "callback",
-    "sign-in cookies",
-    "session cookie",
-    "protected page",
-    "replay",
-    "altered state",
-    "missing state",
-    "foreign state",
-    "access denied",
-    "open redirect",
-]
+EVERY_CHECK = list(CHECK_NAMES)
 
 
 # --- pure pieces (offline) -------------------------------------------------------------------

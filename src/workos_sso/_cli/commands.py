@@ -34,6 +34,7 @@ from .output import (
     cell,
     connection_fields,
     connection_row,
+    exchange_fields,
     exchange_json,
     format_fields,
     format_table,
@@ -94,6 +95,14 @@ class Context:
         for line in lines:
             self.stdout.write(line + "\n")
 
+    def show(self, document: object, lines: Iterable[str]) -> int:
+        """Write ``document`` as JSON with --json, else ``lines``; the command succeeded."""
+        if self.as_json:
+            self.stdout.write(json_document(document))
+        else:
+            self.write_lines(lines)
+        return EXIT_OK
+
 
 def command_connections_list(ctx: Context) -> int:
     args = ctx.args
@@ -153,11 +162,7 @@ def command_connections_list(ctx: Context) -> int:
 def command_connections_get(ctx: Context) -> int:
     with ctx.client() as client:
         connection = client.get_connection(ctx.args.connection_id)
-    if ctx.as_json:
-        ctx.stdout.write(json_document(unstructure(connection)))
-    else:
-        ctx.write_lines(format_fields(connection_fields(connection)))
-    return EXIT_OK
+    return ctx.show(unstructure(connection), format_fields(connection_fields(connection)))
 
 
 def command_connections_delete(ctx: Context) -> int:
@@ -180,11 +185,9 @@ def command_connections_delete(ctx: Context) -> int:
                 ctx.stderr.write("Cancelled: nothing was deleted.\n")
                 return EXIT_FAILURE
         client.delete_connection(connection_id)
-    if ctx.as_json:
-        ctx.stdout.write(json_document({"deleted": True, "id": connection_id}))
-    else:
-        ctx.stdout.write(f"Deleted connection {connection_id}.\n")
-    return EXIT_OK
+    return ctx.show(
+        {"deleted": True, "id": connection_id}, [f"Deleted connection {connection_id}."]
+    )
 
 
 def command_authorize_url(ctx: Context) -> int:
@@ -206,60 +209,35 @@ def command_authorize_url(ctx: Context) -> int:
             provider_scopes=args.scope,
             prompt="login" if args.prompt_login else None,
         )
-    if ctx.as_json:
-        ctx.stdout.write(json_document({"url": url}))
-    else:
-        ctx.stdout.write(url + "\n")
-    return EXIT_OK
+    return ctx.show({"url": url}, [url])
 
 
 def command_exchange(ctx: Context) -> int:
     code = _argument_or_stdin(ctx, ctx.args.code, "code")
     with ctx.client() as client:
         result = client.get_profile_and_token(code)
-    # The access token is printed: getting it is the reason to run this command.
-    if ctx.as_json:
-        ctx.stdout.write(json_document(exchange_json(result, raw=ctx.raw)))
-    else:
-        pairs = [
-            ("access token", cell(result.access_token)),
-            ("token type", cell(result.token_type)),
-            ("expires in", cell(None if result.expires_in is None else f"{result.expires_in} s")),
-            *profile_fields(result.profile, raw=ctx.raw),
-        ]
-        if result.oauth_tokens is not None:
-            pairs.append(("oauth provider", cell(result.oauth_tokens.provider)))
-        ctx.write_lines(format_fields(pairs))
-    return EXIT_OK
+    return ctx.show(
+        exchange_json(result, raw=ctx.raw), format_fields(exchange_fields(result, raw=ctx.raw))
+    )
 
 
 def command_profile(ctx: Context) -> int:
     token = _argument_or_stdin(ctx, ctx.args.access_token, "access token")
     with ctx.client() as client:
         profile = client.get_profile(token)
-    if ctx.as_json:
-        ctx.stdout.write(json_document(profile_json(profile, raw=ctx.raw)))
-    else:
-        ctx.write_lines(format_fields(profile_fields(profile, raw=ctx.raw)))
-    return EXIT_OK
+    return ctx.show(
+        profile_json(profile, raw=ctx.raw), format_fields(profile_fields(profile, raw=ctx.raw))
+    )
 
 
 def command_logout(ctx: Context) -> int:
     with ctx.client() as client:
         logout = client.authorize_logout(profile_id=ctx.args.profile_id)
-    if ctx.as_json:
-        ctx.stdout.write(json_document({"logout_url": logout.logout_url}))
-    else:
-        ctx.stdout.write(logout.logout_url + "\n")
-    return EXIT_OK
+    return ctx.show({"logout_url": logout.logout_url}, [logout.logout_url])
 
 
 def command_version(ctx: Context) -> int:
-    if ctx.as_json:
-        ctx.stdout.write(json_document({"version": __version__}))
-    else:
-        ctx.stdout.write(f"{PROG} {__version__}\n")
-    return EXIT_OK
+    return ctx.show({"version": __version__}, [f"{PROG} {__version__}"])
 
 
 def command_doctor(ctx: Context) -> int:

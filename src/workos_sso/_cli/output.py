@@ -29,6 +29,7 @@ __all__ = [
     "cell",
     "connection_fields",
     "connection_row",
+    "exchange_fields",
     "exchange_json",
     "format_fields",
     "format_table",
@@ -208,6 +209,19 @@ def profile_json(profile: Profile, *, raw: bool) -> dict[str, Any]:
         for name in _PROFILE_PRIVATE_FIELDS:
             data.pop(name, None)
     return data
+
+
+def exchange_fields(result: ProfileAndToken, *, raw: bool) -> list[tuple[str, str]]:
+    # The access token is shown: getting it is the reason to run ``exchange``.
+    pairs = [
+        ("access token", cell(result.access_token)),
+        ("token type", cell(result.token_type)),
+        ("expires in", cell(None if result.expires_in is None else f"{result.expires_in} s")),
+        *profile_fields(result.profile, raw=raw),
+    ]
+    if result.oauth_tokens is not None:
+        pairs.append(("oauth provider", cell(result.oauth_tokens.provider)))
+    return pairs
 
 
 def exchange_json(result: ProfileAndToken, *, raw: bool) -> dict[str, Any]:

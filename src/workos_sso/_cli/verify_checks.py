@@ -16,6 +16,7 @@ from .browser import Hop, query_of, where
 from .output import FAIL, PASS, SKIP, WARN, Check, sentence
 
 __all__ = [
+    "CHECK_NAMES",
     "ERROR_FIX",
     "MIN_STATE_BITS",
     "REPLAY_FIX",
@@ -38,6 +39,25 @@ __all__ = [
 #: The least a ``state`` must carry to resist guessing, as OWASP asks of session identifiers.
 MIN_STATE_BITS = 128
 SELECTORS = ("connection", "organization", "provider", "domain")
+#: Every check of ``verify``, in the order it reports them.
+CHECK_NAMES = (
+    "sign-in redirect",
+    "authorize params",
+    "state",
+    "state entropy",
+    "emulator sign-in",
+    "redirect uri",
+    "callback",
+    "sign-in cookies",
+    "session cookie",
+    "protected page",
+    "replay",
+    "altered state",
+    "missing state",
+    "foreign state",
+    "access denied",
+    "open redirect",
+)
 
 # Alphabets a random string is commonly drawn from; a state's alphabet is the smallest of these
 # that holds its characters, plus any characters outside it.
@@ -119,26 +139,10 @@ def describe_answer(hop: Hop) -> str:
 
 
 def skipped_after(check: str) -> list[Check]:
+    """A skipped line for each check after ``check``, which failed."""
     reason = f"skipped until {check} passes."
-    names = (
-        "authorize params",
-        "state",
-        "state entropy",
-        "emulator sign-in",
-        "redirect uri",
-        "callback",
-        "sign-in cookies",
-        "session cookie",
-        "protected page",
-        "replay",
-        "altered state",
-        "missing state",
-        "foreign state",
-        "access denied",
-        "open redirect",
-    )
-    start = names.index(check) + 1 if check in names else 0
-    return [Check(name, SKIP, reason) for name in names[start:]]
+    start = CHECK_NAMES.index(check) + 1 if check in CHECK_NAMES else 0
+    return [Check(name, SKIP, reason) for name in CHECK_NAMES[start:]]
 
 
 def check_authorize_params(authorize_url: str) -> Check:
