@@ -8,11 +8,11 @@ follows that one redirect by hand and stops there, as the app's callback is not 
 from __future__ import annotations
 
 from typing import Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import requests
 
-__all__ = ["callback_query", "follow_authorization"]
+__all__ = ["callback_query", "follow_authorization", "with_query"]
 
 
 def follow_authorization(url: str, *, redirect_uri: Optional[str] = None) -> str:
@@ -31,3 +31,11 @@ def follow_authorization(url: str, *, redirect_uri: Optional[str] = None) -> str
 def callback_query(callback_url: str) -> dict[str, str]:
     """The first value of each query parameter of a callback URL: ``code``, ``state``..."""
     return {key: values[0] for key, values in parse_qs(urlsplit(callback_url).query).items()}
+
+
+def with_query(url: str, **changes: str) -> str:
+    """``url`` with some query parameters replaced: to send a sign-in elsewhere, or forge one."""
+    parts = urlsplit(url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    query.update(changes)
+    return urlunsplit(parts._replace(query=urlencode(query)))

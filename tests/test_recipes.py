@@ -14,14 +14,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any, Callable
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import attrs
 import pytest
 import requests
 
 from tests import emulator
-from tests.signin import callback_query, follow_authorization
+from tests.signin import callback_query, follow_authorization, with_query
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
 
 pytestmark = pytest.mark.live
@@ -180,13 +180,6 @@ def _follow_authorization(url: str) -> str:
     return f"{location.path}?{location.query}"
 
 
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    query.update(changes)
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
 def _start(app: AppClient, path: str = "/login") -> str:
     reply = app.get(path)
     assert reply.status in (302, 303), reply.text
@@ -280,7 +273,7 @@ def test_spent_code_goes_back_to_sign_in(app: AppClient, sso: SSOClient) -> None
 def test_tampered_state_is_refused(app: AppClient) -> None:
     callback = _follow_authorization(_start(app))
     state = callback_query(callback)["state"]
-    forged = _with_query(callback, state=state[:-2] + ("AA" if state[-2:] != "AA" else "BB"))
+    forged = with_query(callback, state=state[:-2] + ("AA" if state[-2:] != "AA" else "BB"))
     text = _message_after(app, app.get(forged))
     assert EXPIRED in text
     assert "Signed in as" not in text
@@ -299,7 +292,7 @@ def test_callback_in_another_browser_is_refused(
 
 def test_profile_from_another_organization_is_refused(app: AppClient, sso: SSOClient) -> None:
     bar = _organization(sso, "bar.example")
-    authorize = _with_query(_start(app), organization=bar)
+    authorize = with_query(_start(app), organization=bar)
     text = _message_after(app, app.get(_follow_authorization(authorize)))
     assert WRONG_ORGANIZATION in text
     assert "Signed in as" not in text
