@@ -163,6 +163,7 @@ _LAZY_MODULES = {
     for name in __all__
     if name not in globals()
 }
+# Checked against _login.__all__ by the tests, so the two modules cannot drift apart.
 _LOGIN_NAMES = frozenset(name for name, module in _LAZY_MODULES.items() if module == "_login")
 
 
