@@ -12,11 +12,9 @@ Four pieces, each usable alone:
 * ``find_connection_for_email`` routes an email address to its domain's SSO connection.
 * ``SessionUser`` is the minimal, JSON-friendly record of who signed in.
 
-The ``state`` and ``return_to`` helpers live in ``_state`` and are re-exported here, so this
-module's ``__all__`` is every login helper ``workos_sso`` loads on first use.
-
-Only the standard library does the cryptography: ``secrets`` for randomness, ``hmac`` with
-SHA-256 for signatures, ``hmac.compare_digest`` for every comparison of secret values.
+The ``state`` and ``return_to`` helpers, and the cryptography, live in ``_state``; they are
+re-exported here, so this module's ``__all__`` is every login helper ``workos_sso`` loads on
+first use.
 """
 
 from __future__ import annotations
