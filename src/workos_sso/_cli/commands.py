@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, TextIO
+from typing import Any, Callable, Optional, TextIO, TypeVar
 from urllib.parse import urlsplit
 
 from .. import (
@@ -51,6 +51,7 @@ from .verify import VerifyOptions, run_verify
 __all__ = ["UsageError", "build_parser", "main"]
 
 PROG = "workos-sso"
+_Number = TypeVar("_Number", int, float)
 #: Stands in for the API key when a command builds a URL locally and never sends a request.
 _UNSENT_API_KEY = "sk_unused_building_urls_only"
 
@@ -277,21 +278,22 @@ def _argument_or_stdin(ctx: Context, value: str, what: str) -> str:
 # --- Parser --------------------------------------------------------------------------------
 
 
-def _page_size(text: str) -> int:
+def _parsed(text: str, convert: Callable[[str], _Number], noun: str) -> _Number:
     try:
-        value = int(text)
+        return convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
+def _page_size(text: str) -> int:
+    value = _parsed(text, int, "a whole number")
     if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError("must be from 1 to 100")
     return value
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _parsed(text, float, "a number")
     if not 0 < value <= 300:
         raise argparse.ArgumentTypeError("must be more than 0 and at most 300")
     return value
