@@ -48,6 +48,8 @@ from tests.clients import make_client
 from workos_sso import SSOClient
 
 __all__ = [
+    "LOOPBACK_API_KEY",
+    "LOOPBACK_CLIENT_ID",
     "CloseBeforeAnswer",
     "EnormousBody",
     "LoopbackServer",
@@ -58,8 +60,6 @@ __all__ = [
     "ResetMidBody",
     "Route",
     "TruncatedBody",
-    "LOOPBACK_API_KEY",
-    "LOOPBACK_CLIENT_ID",
     "client_for",
     "closed_port",
     "loopback",

@@ -24,36 +24,36 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
+from tests.signin import callback_query, follow_authorization
 from workos_sso import NetworkError, NotFoundError, WorkOSError
-from workos_sso._cli import (
-    FAIL,
-    PASS,
-    SKIP,
-    WARN,
-    Progress,
-    Settings,
-    TableWriter,
-    cell,
+from workos_sso._cli import main
+from workos_sso._cli.browser import parse_http_date
+from workos_sso._cli.doctor import (
     check_api_key,
     check_client_id,
     check_clock,
     check_environment,
     check_redirect_uri,
     clock_skew_check,
+)
+from workos_sso._cli.output import (
+    FAIL,
+    PASS,
+    SKIP,
+    WARN,
+    Progress,
+    TableWriter,
+    cell,
     error_line,
     format_fields,
     format_table,
     json_document,
-    main,
-    parse_dotenv,
-    parse_http_date,
-    resolve_settings,
 )
+from workos_sso._cli.settings import Settings, parse_dotenv, resolve_settings
 
 API_KEY = emulator.DEFAULT_API_KEY
 CLIENT_ID = emulator.CLIENT_ID
@@ -559,8 +559,8 @@ def test_doctor_redirect_uri_check(redirect_uri: Optional[str], status: str) -> 
 @pytest.mark.parametrize(
     ("api_key", "status", "words"),
     [
-        pytest.param(None, FAIL, "no API key", id="missing"),
-        pytest.param("pk_test_abcdefgh", FAIL, "does not start with sk_", id="wrong-prefix"),
+        pytest.param(None, FAIL, "api_key is missing", id="missing"),
+        pytest.param("pk_test_abcdefgh", FAIL, "must start with 'sk_'", id="wrong-prefix"),
         pytest.param("sk_test_abcdefgh", PASS, "test (staging)", id="test"),
         pytest.param("sk_live_abcdefgh", PASS, "live (production)", id="live"),
         pytest.param("sk_other_abcdefgh", PASS, "an sk_ key", id="other"),
@@ -905,11 +905,9 @@ def _sign_in_code(capsys: pytest.CaptureFixture[str], *, login_hint: str, domain
         login_hint,
     )
     assert built.code == 0, built.err
-    response = requests.get(built.out.strip(), allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    callback = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert callback["state"] == ["cli-state"]
-    return callback["code"][0]
+    callback = callback_query(follow_authorization(built.out.strip(), redirect_uri=REDIRECT_URI))
+    assert callback["state"] == "cli-state"
+    return callback["code"]
 
 
 @live

@@ -14,13 +14,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any, Callable
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import attrs
 import pytest
 import requests
 
 from tests import emulator
+from tests.signin import callback_query, follow_authorization, with_query
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
 
 pytestmark = pytest.mark.live
@@ -175,18 +176,8 @@ def sso(emulator_url: str) -> Iterator[SSOClient]:
 
 def _follow_authorization(url: str) -> str:
     """The emulator's /sso/authorize: return the app path (with query) it redirects back to."""
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location = urlsplit(response.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
+    location = urlsplit(follow_authorization(url, redirect_uri=REDIRECT_URI))
     return f"{location.path}?{location.query}"
-
-
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    query.update(changes)
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _start(app: AppClient, path: str = "/login") -> str:
@@ -272,7 +263,7 @@ def test_replayed_callback_goes_back_to_sign_in(app: AppClient) -> None:
 def test_spent_code_goes_back_to_sign_in(app: AppClient, sso: SSOClient) -> None:
     callback = _follow_authorization(_start(app))
     # Another request (a double-submitted callback, a reload) exchanged the code first.
-    code = parse_qs(urlsplit(callback).query)["code"][0]
+    code = callback_query(callback)["code"]
     sso.get_profile_and_token(code)
     text = _message_after(app, app.get(callback))
     assert EXPIRED in text
@@ -281,8 +272,8 @@ def test_spent_code_goes_back_to_sign_in(app: AppClient, sso: SSOClient) -> None
 
 def test_tampered_state_is_refused(app: AppClient) -> None:
     callback = _follow_authorization(_start(app))
-    state = parse_qs(urlsplit(callback).query)["state"][0]
-    forged = _with_query(callback, state=state[:-2] + ("AA" if state[-2:] != "AA" else "BB"))
+    state = callback_query(callback)["state"]
+    forged = with_query(callback, state=state[:-2] + ("AA" if state[-2:] != "AA" else "BB"))
     text = _message_after(app, app.get(forged))
     assert EXPIRED in text
     assert "Signed in as" not in text
@@ -301,7 +292,7 @@ def test_callback_in_another_browser_is_refused(
 
 def test_profile_from_another_organization_is_refused(app: AppClient, sso: SSOClient) -> None:
     bar = _organization(sso, "bar.example")
-    authorize = _with_query(_start(app), organization=bar)
+    authorize = with_query(_start(app), organization=bar)
     text = _message_after(app, app.get(_follow_authorization(authorize)))
     assert WRONG_ORGANIZATION in text
     assert "Signed in as" not in text
@@ -348,11 +339,13 @@ def test_session_cookie_is_httponly_and_lax(app: AppClient) -> None:
     assert "; secure" not in cookie  # plain-HTTP localhost development
 
 
-def test_session_cookie_is_secure_outside_local_development(recipe_env: dict[str, str]) -> None:
+def test_session_cookie_is_secure_outside_local_development(
+    recipe_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
     production = {**recipe_env, "WORKOS_REDIRECT_URI": "https://app.example.com/callback"}
     flask_reply = _flask_client(production).get("/login")
     assert "; secure" in _session_cookie(flask_reply).lower()
-    fastapi_reply = _fastapi_client(production).get("/login")
+    fastapi_reply = _fastapi_client(production, request).get("/login")
     assert "; secure" in _session_cookie(fastapi_reply).lower()
     # Django is configured once per process, so ask a fresh one.
     probe = subprocess.run(

@@ -25,41 +25,18 @@ from tests.app_server import free_port, recipe_command, running_app
 from tests.loopback import LoopbackServer, Reply, Route, closed_port
 from workos_sso import SSOClient, find_connection_for_email
 from workos_sso._cli import main
-from workos_sso._verify import (
-    Browser,
-    Hop,
-    HostPolicy,
-    Probe,
-    VerifyOptions,
-    altered,
+from workos_sso._cli.browser import Browser, Hop, HostPolicy, parse_set_cookie, where, with_query
+from workos_sso._cli.verify import Probe, VerifyOptions, altered
+from workos_sso._cli.verify_checks import (
+    CHECK_NAMES,
     check_authorize_params,
     check_state,
     check_state_entropy,
     estimate_state_bits,
-    parse_set_cookie,
-    where,
-    with_query,
 )
 
 BROKEN_APP = Path(__file__).resolve().parent / "verify_apps" / "broken_app.py"
-EVERY_CHECK = [
-    "sign-in redirect",
-    "authorize params",
-    "state",
-    "state entropy",
-    "emulator sign-in",
-    "redirect uri",
-    "callback",
-    "sign-in cookies",
-    "session cookie",
-    "protected page",
-    "replay",
-    "altered state",
-    "missing state",
-    "foreign state",
-    "access denied",
-    "open redirect",
-]
+EVERY_CHECK = list(CHECK_NAMES)
 
 
 # --- pure pieces (offline) -------------------------------------------------------------------
@@ -147,7 +124,7 @@ def test_host_policy_allows_loopback_and_the_configured_emulator_only() -> None:
 
 
 def test_browser_refuses_to_request_a_host_outside_the_policy() -> None:
-    from workos_sso._verify import RefusedHost
+    from workos_sso._cli.browser import RefusedHost
 
     with Browser(HostPolicy(), timeout=1.0) as browser, pytest.raises(RefusedHost):
         browser.request("GET", "https://evil.example/")
@@ -336,7 +313,7 @@ class Seen:
         self.secrets: set[str] = set()
 
     def record(self, hop: Hop) -> None:
-        from workos_sso._verify import query_of
+        from workos_sso._cli.browser import query_of
 
         for url in (hop.url, hop.location or ""):
             for name in ("code", "state"):

@@ -78,68 +78,13 @@ from ._pagination import AsyncPager, Pager
 from ._pkce import PKCE
 from ._version import __version__
 
-# The login-flow helpers are imported on first use, so a script or a serverless function that
-# only calls the API does not pay for them at start-up (docs/performance.md has the figures);
-# so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
-# client is made. Type checkers see them as ordinary imports.
-_LOGIN_NAMES = frozenset(
-    {
-        "DEFAULT_STATE_MAX_AGE",
-        "SessionUser",
-        "SignInResult",
-        "SignInStart",
-        "SignInState",
-        "create_state",
-        "find_connection_for_email",
-        "find_connection_for_email_async",
-        "handle_callback",
-        "handle_callback_async",
-        "safe_return_to",
-        "start_sign_in",
-        "start_sign_in_async",
-        "validate_return_to",
-        "verify_state",
-    }
-)
-_LAZY_MODULES = {"AsyncSSOClient": "_async", **dict.fromkeys(_LOGIN_NAMES, "_login")}
-
 if TYPE_CHECKING:
     from ._async import AsyncSSOClient
-    from ._login import (
-        DEFAULT_STATE_MAX_AGE,
-        SessionUser,
-        SignInResult,
-        SignInStart,
-        SignInState,
-        create_state,
-        find_connection_for_email,
-        find_connection_for_email_async,
-        handle_callback,
-        handle_callback_async,
-        safe_return_to,
-        start_sign_in,
-        start_sign_in_async,
-        validate_return_to,
-        verify_state,
-    )
-
-
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY_MODULES.get(name)
-    if module_name is not None:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{module_name}", __name__), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY_MODULES})
-
+    from ._login import *
 
 __all__ = [
+    "DEFAULT_STATE_MAX_AGE",
+    "PKCE",
     "APIError",
     "AccessDeniedError",
     "AccessTokenError",
@@ -158,7 +103,6 @@ __all__ = [
     "ConnectionStrategyInvalidError",
     "ConnectionType",
     "ConnectionUnlinkedError",
-    "DEFAULT_STATE_MAX_AGE",
     "DecodeError",
     "InvalidClientError",
     "InvalidConnectionSelectorError",
@@ -174,7 +118,6 @@ __all__ = [
     "OAuthTokens",
     "Order",
     "OrganizationInvalidError",
-    "PKCE",
     "Page",
     "Pager",
     "PaginationError",
@@ -220,3 +163,30 @@ __all__ = [
     "validate_return_to",
     "verify_state",
 ]
+
+# The login-flow helpers are imported on first use, so a script or a serverless function that
+# only calls the API does not pay for them at start-up (docs/performance.md has the figures);
+# so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async client is made.
+# Each is a name of __all__ that is not imported above; type checkers see the imports above.
+_LAZY_MODULES = {
+    name: "_async" if name == "AsyncSSOClient" else "_login"
+    for name in __all__
+    if name not in globals()
+}
+# Checked against _login.__all__ by the tests, so the two modules cannot drift apart.
+_LOGIN_NAMES = frozenset(name for name, module in _LAZY_MODULES.items() if module == "_login")
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY_MODULES.get(name)
+    if module_name is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_MODULES})

@@ -4,6 +4,65 @@ All of them derive from ``WorkOSError``, so one ``except WorkOSError`` catches a
 library raises. Each class carries a ``hint``: one sentence on what to do next, which is appended
 to the message. No message ever holds the API key, an access token or an authorization code: the
 transport removes them from anything a server echoes back.
+
+The classes below are defined in this order::
+
+    WorkOSError
+    ├── ConfigurationError (also ValueError)
+    ├── InvalidParameterError (also ValueError)
+    ├── NetworkError
+    │   └── RequestTimeoutError
+    ├── DecodeError
+    ├── PaginationError
+    ├── APIError
+    │   ├── BadRequestError
+    │   │   └── SingleLogoutUnavailableError
+    │   ├── AuthenticationError
+    │   │   └── AccessTokenError
+    │   ├── PermissionDeniedError
+    │   ├── NotFoundError
+    │   ├── ConflictError
+    │   ├── UnprocessableEntityError
+    │   ├── RateLimitError
+    │   ├── ServerError
+    │   └── OAuthError
+    │       ├── InvalidGrantError
+    │       ├── InvalidClientError
+    │       ├── UnauthorizedClientError
+    │       ├── UnsupportedGrantTypeError
+    │       └── RedirectUriMismatchError
+    ├── UnsafeReturnToError (also ValueError)
+    ├── StateError
+    │   ├── MissingStateError
+    │   ├── StateMismatchError
+    │   ├── StateTamperedError
+    │   └── StateExpiredError
+    ├── CallbackError
+    ├── SignInError
+    │   ├── AccessDeniedError
+    │   ├── AmbiguousConnectionSelectorError
+    │   ├── ConnectionInvalidError
+    │   ├── ConnectionStrategyInvalidError
+    │   ├── ConnectionUnlinkedError
+    │   ├── InvalidConnectionSelectorError
+    │   ├── OrganizationInvalidError
+    │   ├── OAuthFailedError
+    │   ├── SignInServerError
+    │   ├── ProfileNotAllowedOutsideOrganizationError
+    │   └── SignInRedirectUriMismatchError
+    ├── UnexpectedOrganizationError
+    └── NoSSOForDomainError
+
+Down to ``RedirectUriMismatchError`` they come from making a client and calling the API; the rest
+come from the login flow (``workos_sso._login``).
+
+Two problems have a class in each group: ``ServerError`` and ``SignInServerError``,
+``RedirectUriMismatchError`` and ``SignInRedirectUriMismatchError``. They share no base on
+purpose. The API ones are subclasses of ``APIError``, read from an HTTP response (``status_code``,
+``request_id``), and code that retries or reports failed API calls catches them; the sign-in
+ones come from the callback URL (``error``, ``state``), where the only remedy is to send the
+user back to sign in. A common base would let an ``except ServerError`` around API calls catch
+a callback error it cannot retry. Catch a pair with a tuple when both need the same handling.
 """
 
 from __future__ import annotations
@@ -13,50 +72,50 @@ from typing import Any, ClassVar, Optional
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
     "AccessTokenError",
+    "AmbiguousConnectionSelectorError",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackError",
     "ConfigurationError",
     "ConflictError",
+    "ConnectionInvalidError",
+    "ConnectionStrategyInvalidError",
+    "ConnectionUnlinkedError",
     "DecodeError",
     "InvalidClientError",
+    "InvalidConnectionSelectorError",
     "InvalidGrantError",
     "InvalidParameterError",
+    "MissingStateError",
     "NetworkError",
+    "NoSSOForDomainError",
     "NotFoundError",
     "OAuthError",
+    "OAuthFailedError",
+    "OrganizationInvalidError",
     "PaginationError",
     "PermissionDeniedError",
+    "ProfileNotAllowedOutsideOrganizationError",
     "RateLimitError",
     "RedirectUriMismatchError",
     "RequestTimeoutError",
     "ServerError",
-    "SingleLogoutUnavailableError",
-    "UnauthorizedClientError",
-    "UnprocessableEntityError",
-    "UnsupportedGrantTypeError",
-    "WorkOSError",
-    "AccessDeniedError",
-    "AmbiguousConnectionSelectorError",
-    "CallbackError",
-    "ConnectionInvalidError",
-    "ConnectionStrategyInvalidError",
-    "ConnectionUnlinkedError",
-    "InvalidConnectionSelectorError",
-    "MissingStateError",
-    "NoSSOForDomainError",
-    "OAuthFailedError",
-    "OrganizationInvalidError",
-    "ProfileNotAllowedOutsideOrganizationError",
     "SignInError",
     "SignInRedirectUriMismatchError",
     "SignInServerError",
+    "SingleLogoutUnavailableError",
     "StateError",
     "StateExpiredError",
     "StateMismatchError",
     "StateTamperedError",
+    "UnauthorizedClientError",
     "UnexpectedOrganizationError",
+    "UnprocessableEntityError",
     "UnsafeReturnToError",
+    "UnsupportedGrantTypeError",
+    "WorkOSError",
 ]
 
 
@@ -457,7 +516,11 @@ class OAuthFailedError(SignInError):
 
 
 class SignInServerError(SignInError):
-    """``server_error``: WorkOS or the identity provider failed during sign-in."""
+    """``server_error``: WorkOS or the identity provider failed during sign-in.
+
+    The callback's counterpart of ``ServerError``; the module docstring says why the two share no
+    base class.
+    """
 
     hint = "Let the user try again shortly; quote the error description to WorkOS if it persists."
 
@@ -473,7 +536,7 @@ class SignInRedirectUriMismatchError(SignInError):
     """``redirect_uri_mismatch``: the ``redirect_uri`` is not registered for the client.
 
     The same problem as ``RedirectUriMismatchError``, reported on the callback instead of by
-    the token exchange.
+    the token exchange; the module docstring says why the two share no base class.
     """
 
     hint: ClassVar[str] = RedirectUriMismatchError.hint

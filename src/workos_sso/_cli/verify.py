@@ -1,9 +1,8 @@
 """``workos-sso verify``: sign in to a running app through the emulator, as a browser would.
 
 The probe sees the app only from outside, over HTTP, so it works for an app in any language. It
-keeps one cookie jar per simulated browser, follows every redirect by hand (so each hop can be
-checked, and so no hop reaches a host other than loopback or the configured emulator), and
-turns what it saw into ``Check`` lines like ``doctor``'s.
+drives one :class:`~workos_sso._cli.browser.Browser` per simulated user, never leaves loopback
+and the configured emulator, and turns what it saw into ``Check`` lines like ``doctor``'s.
 
 Nothing secret is ever put in a check: codes, states and cookie values are described by their
 length or name only, and URLs are shown without their query.
@@ -11,315 +10,37 @@ length or name only, and URLs are shown without their query.
 
 from __future__ import annotations
 
-import contextlib
-import math
-import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Optional
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import urlsplit
 
 import requests
 
-from ._cli import FAIL, PASS, SKIP, WARN, Check, cell
-from ._config import is_loopback
+from .browser import Browser, Hop, HostPolicy, RefusedHost, SetCookie, query_of, where, with_query
+from .output import FAIL, PASS, SKIP, WARN, Check, cell, sentence
+from .verify_checks import (
+    ERROR_FIX,
+    REPLAY_FIX,
+    START_APP_FIX,
+    STATE_CHECK_FIX,
+    USE_EMULATOR_FIX,
+    SignIn,
+    check_authorize_params,
+    check_callback,
+    check_emulator_sign_in,
+    check_redirect_uri,
+    check_state,
+    check_state_entropy,
+    describe_answer,
+    skipped_after,
+)
 
-__all__ = [
-    "HostPolicy",
-    "SetCookie",
-    "VerifyOptions",
-    "estimate_state_bits",
-    "parse_set_cookie",
-    "run_verify",
-]
+__all__ = ["Probe", "VerifyOptions", "altered", "run_verify"]
 
-#: The least a ``state`` must carry to resist guessing, as OWASP asks of session identifiers.
-MIN_STATE_BITS = 128
 #: Where the open-redirect check asks the app to send the user after sign-in.
 EVIL_HOST = "evil.example"
 OPEN_REDIRECT_ATTEMPTS = (("next", f"//{EVIL_HOST}"), ("return_to", f"https://{EVIL_HOST}"))
-SELECTORS = ("connection", "organization", "provider", "domain")
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_MAX_HOPS = 10
-_MAX_BODY_BYTES = 1_000_000
-
-# Alphabets a random string is commonly drawn from; a state's alphabet is the smallest of these
-# that holds its characters, plus any characters outside it.
-_ALPHABETS = (
-    frozenset(string.digits),
-    frozenset(string.digits + "abcdef"),
-    frozenset(string.digits + "ABCDEF"),
-    frozenset(string.ascii_uppercase + "234567"),
-    frozenset(string.ascii_letters + string.digits),
-    frozenset(string.ascii_letters + string.digits + "-_"),
-    frozenset(string.ascii_letters + string.digits + "+/"),
-)
-
-
-# --- Pure pieces -----------------------------------------------------------------------------
-
-
-def estimate_state_bits(state: str) -> float:
-    """An upper bound on the randomness of ``state``: its length times log2 of its alphabet.
-
-    The alphabet is the smallest common one (digits, hex, base32, alphanumerics, base64) that
-    holds every character; failing that, the one that lacks the fewest, grown by those. Trailing
-    ``=`` padding counts for nothing. A state with structure inside (a signed JSON payload) is
-    credited with more than it holds: the estimate can show that a state is too short, never
-    that it is random.
-    """
-    body = state.rstrip("=")
-    if not body:
-        return 0.0
-    characters = set(body)
-    # Fewest characters outside the alphabet first, then the smaller alphabet.
-    _, size = min(
-        (len(characters - alphabet), len(alphabet | characters)) for alphabet in _ALPHABETS
-    )
-    return len(body) * math.log2(size)
-
-
-@dataclass(frozen=True)
-class SetCookie:
-    """One ``Set-Cookie`` header, with the attributes the checks need."""
-
-    name: str
-    value: str = field(repr=False)
-    http_only: bool = False
-    secure: bool = False
-    #: As the app wrote it (``Lax``, ``strict``...), or ``None`` when it sent none.
-    same_site: Optional[str] = None
-    #: The header removes the cookie (empty, ``Max-Age<=0`` or ``Expires`` in the past).
-    deletes: bool = False
-
-
-def parse_set_cookie(header: str, *, now: Optional[datetime] = None) -> Optional[SetCookie]:
-    """Read a raw ``Set-Cookie`` header; ``None`` when it has no ``name=value`` pair.
-
-    Parsed by hand because requests' cookie jar forgets ``HttpOnly`` and ``SameSite``.
-    """
-    first, *attributes = header.split(";")
-    name, equals, value = first.partition("=")
-    name = name.strip()
-    if not equals or not name:
-        return None
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    http_only = secure = False
-    same_site: Optional[str] = None
-    deletes = not value
-    moment = now or datetime.now(timezone.utc)
-    for attribute in attributes:
-        key, _, argument = attribute.partition("=")
-        key = key.strip().lower()
-        argument = argument.strip()
-        if key == "httponly":
-            http_only = True
-        elif key == "secure":
-            secure = True
-        elif key == "samesite":
-            same_site = argument or None
-        elif key == "max-age":
-            # Browsers ignore a malformed Max-Age, and so do we.
-            with contextlib.suppress(ValueError):
-                deletes = deletes or int(argument) <= 0
-        elif key == "expires":
-            deletes = deletes or _in_the_past(argument, moment)
-    return SetCookie(name, value, http_only, secure, same_site, deletes)
-
-
-def _in_the_past(date: str, now: datetime) -> bool:
-    try:
-        expires = parsedate_to_datetime(date)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if expires is None:  # Python 3.9 returns None for some malformed dates
-        return False  # type: ignore[unreachable]
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
-    return expires <= now
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-class HostPolicy:
-    """Which URLs the probe may request: loopback ones, and the configured emulator's.
-
-    ``emulator_url`` is the WorkOS base URL the app under test was configured with; without it
-    only loopback is allowed, which covers an emulator on this machine.
-    """
-
-    def __init__(self, emulator_url: Optional[str] = None) -> None:
-        self.emulator_url = emulator_url.rstrip("/") if emulator_url else None
-        self._emulator = _origin(emulator_url) if emulator_url else None
-
-    def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return False
-        if is_loopback(parts.hostname.lower()):
-            return True
-        return self._emulator is not None and _origin(url) == self._emulator
-
-
-def where(url: str) -> str:
-    """A URL without its query and fragment, which may hold a code or a state."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
-
-
-def query_of(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query, keep_blank_values=True)
-
-
-def with_query(url: str, changes: Mapping[str, Optional[str]]) -> str:
-    """``url`` with parameters replaced, added, or (for ``None``) removed."""
-    parts = urlsplit(url)
-    pairs = [
-        (key, value)
-        for key, values in parse_qs(parts.query, keep_blank_values=True).items()
-        for value in values
-        if key not in changes
-    ]
-    pairs += [(key, value) for key, value in changes.items() if value is not None]
-    return urlunsplit(parts._replace(query=urlencode(pairs)))
-
-
-def altered(state: str) -> str:
-    """``state`` with one character in the middle changed.
-
-    The middle, because the last character of base64 text may carry only padding bits: changing
-    it can leave the decoded bytes, and so a signature, intact.
-    """
-    index = len(state) // 2
-    while index < len(state) and not state[index].isalnum():
-        index += 1
-    if index >= len(state):
-        return state + "A"
-    replacement = "A" if state[index] != "A" else "B"
-    return state[:index] + replacement + state[index + 1 :]
-
-
-# --- A browser, by hand ----------------------------------------------------------------------
-
-
-class RefusedHost(Exception):
-    """The flow led to a URL the host policy does not allow; it was not requested."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(f"refused to request {where(url)}")
-        self.url = url
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One request and its answer."""
-
-    method: str
-    url: str
-    status: int
-    #: The ``Location``, made absolute; ``None`` unless the answer is a redirect.
-    location: Optional[str]
-    set_cookies: tuple[SetCookie, ...]
-    text: str = field(repr=False)
-
-
-class Browser:
-    """A cookie jar that follows redirects one hop at a time, only to allowed hosts."""
-
-    def __init__(self, policy: HostPolicy, timeout: float) -> None:
-        self.policy = policy
-        self.timeout = timeout
-        self.session = requests.Session()
-        # Proxies and .netrc from the environment must not see loopback traffic or add headers.
-        self.session.trust_env = False
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> Browser:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def cookies(self) -> dict[str, str]:
-        return {cookie.name: cookie.value or "" for cookie in self.session.cookies}
-
-    def copy(self) -> Browser:
-        """Another browser holding the same cookies, as this one holds them now."""
-        twin = Browser(self.policy, self.timeout)
-        twin.session.cookies.update(self.session.cookies.copy())
-        return twin
-
-    def request(self, method: str, url: str, data: Optional[Mapping[str, str]] = None) -> Hop:
-        if not self.policy.allows(url):
-            raise RefusedHost(url)
-        response = self.session.request(
-            method, url, data=data, allow_redirects=False, timeout=self.timeout, stream=True
-        )
-        try:
-            body = response.raw.read(_MAX_BODY_BYTES, decode_content=True) or b""
-            raw_cookies = _raw_set_cookies(response)
-        finally:
-            response.close()
-        location = response.headers.get("Location")
-        redirect = response.status_code in _REDIRECT_STATUSES and location is not None
-        return Hop(
-            method=method,
-            url=url,
-            status=response.status_code,
-            location=urljoin(url, location) if redirect and location is not None else None,
-            set_cookies=tuple(
-                cookie for cookie in map(parse_set_cookie, raw_cookies) if cookie is not None
-            ),
-            text=body.decode(response.encoding or "utf-8", errors="replace"),
-        )
-
-    def follow(
-        self,
-        url: str,
-        *,
-        data: Optional[Mapping[str, str]] = None,
-        stop: Callable[[str], bool] = lambda url: False,
-    ) -> list[Hop]:
-        """Request ``url`` and follow its redirects until a page, a ``stop`` URL or a host that
-        may not be requested; the last hop's ``location`` says where it stopped.
-        """
-        hops: list[Hop] = []
-        method = "POST" if data is not None else "GET"
-        while len(hops) < _MAX_HOPS:
-            hop = self.request(method, url, data)
-            hops.append(hop)
-            if hop.location is None or stop(hop.location) or not self.policy.allows(hop.location):
-                break
-            if hop.status not in (307, 308):
-                method, data = "GET", None
-            url = hop.location
-        return hops
-
-
-def _raw_set_cookies(response: requests.Response) -> list[str]:
-    headers: Any = getattr(response.raw, "headers", None)
-    if headers is not None and hasattr(headers, "getlist"):
-        return [str(value) for value in headers.getlist("Set-Cookie")]
-    value = response.headers.get("Set-Cookie")
-    return [value] if value else []
-
-
-def _is_authorize(url: str) -> bool:
-    return urlsplit(url).path.rstrip("/").endswith("/sso/authorize")
-
-
-# --- The probe -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -337,46 +58,6 @@ class VerifyOptions:
     #: The WorkOS base URL the app is configured with (the emulator); loopback is always allowed.
     emulator_url: Optional[str] = None
     timeout: float = 10.0
-
-
-@dataclass
-class SignIn:
-    """One browser's sign-in, as far as it got."""
-
-    start_hops: list[Hop] = field(default_factory=list)
-    authorize_url: Optional[str] = None
-    callback_url: Optional[str] = None
-    #: Why the flow stopped before the callback, as a check line's detail (nothing secret).
-    problem: Optional[str] = None
-    problem_fix: Optional[str] = None
-
-    @property
-    def state(self) -> Optional[str]:
-        if self.authorize_url is None:
-            return None
-        return next(iter(query_of(self.authorize_url).get("state", [])), None) or None
-
-
-_START_APP = (
-    "Start the app, configured with the emulator as its WorkOS base URL, and check --login-url."
-)
-_USE_EMULATOR = (
-    "Run the app with WORKOS_BASE_URL set to the emulator (workos emulate), and pass the same "
-    "URL to verify as --base-url (or WORKOS_BASE_URL)."
-)
-_STATE_FIX = (
-    "Create a random state for each sign-in (secrets.token_urlsafe(32)), keep it in the "
-    "user's session, and pass it to the authorization URL."
-)
-_STATE_CHECK_FIX = (
-    "Compare the callback's state with the one kept in this browser's session, and send the "
-    "user back to sign in when it is missing or different."
-)
-_REPLAY_FIX = (
-    "Exchange each code once and never sign in again on a code already used (WorkOS answers "
-    "invalid_grant); keep the state good for one callback only."
-)
-_ERROR_FIX = "On a callback with ?error=, show the error or send the user back to sign in."
 
 
 class Probe:
@@ -417,7 +98,7 @@ class Probe:
             sign_in.start_hops = browser.follow(url, data=data, stop=_is_authorize)
         except requests.RequestException as exc:
             sign_in.problem = f"{where(url)} could not be reached ({type(exc).__name__})."
-            sign_in.problem_fix = _START_APP
+            sign_in.problem_fix = START_APP_FIX
             return sign_in
         last = sign_in.start_hops[-1]
         if last.location is not None and _is_authorize(last.location):
@@ -433,7 +114,7 @@ class Probe:
                 f"the sign-in route redirected to {where(last.location)}, which is neither "
                 "loopback nor the emulator (not followed)."
             )
-            sign_in.problem_fix = _USE_EMULATOR
+            sign_in.problem_fix = USE_EMULATOR_FIX
         else:
             sign_in.problem = (
                 f"{last.method} {where(last.url)} answered HTTP {last.status} instead of "
@@ -455,7 +136,7 @@ class Probe:
                 f"the authorization URL points at {where(authorize)}, which is neither loopback "
                 "nor the configured emulator (not requested)."
             )
-            sign_in.problem_fix = _USE_EMULATOR
+            sign_in.problem_fix = USE_EMULATOR_FIX
             return sign_in
         try:
             hop = browser.request("GET", authorize)
@@ -519,7 +200,7 @@ class Probe:
         first = self.start(first_browser)
         checks = [self.check_sign_in_redirect(first)]
         if first.authorize_url is None:
-            return checks + _skipped_after("sign-in redirect")
+            return checks + skipped_after("sign-in redirect")
         checks.append(check_authorize_params(first.authorize_url))
         second = self.start(self.browser())
         checks += [
@@ -529,7 +210,7 @@ class Probe:
         self.through_emulator(first_browser, first)
         checks.append(check_emulator_sign_in(first))
         if first.callback_url is None:
-            return checks + _skipped_after("emulator sign-in")
+            return checks + skipped_after("emulator sign-in")
         before_callback = first_browser.copy()
         self._browsers.append(before_callback)
         try:
@@ -537,7 +218,7 @@ class Probe:
             callback = first_browser.request("GET", first.callback_url)
         except requests.RequestException as exc:
             detail = f"the callback could not be reached ({type(exc).__name__})."
-            return [*checks, Check("callback", FAIL, detail, _START_APP)]
+            return [*checks, Check("callback", FAIL, detail, START_APP_FIX)]
         before, after = before_callback.cookies(), first_browser.cookies()
         checks += [
             check_redirect_uri(first.callback_url, callback),
@@ -590,13 +271,13 @@ class Probe:
             return Check(
                 name,
                 FAIL,
-                _sentence("; ".join(problems)),
+                sentence("; ".join(problems)),
                 "Set the state's cookie (or the session that holds it) with HttpOnly and "
                 "SameSite=Lax, and Secure on https.",
             )
         if warnings:
             return Check(
-                name, WARN, _sentence("; ".join(warnings)), "Use SameSite=Lax for this cookie."
+                name, WARN, sentence("; ".join(warnings)), "Use SameSite=Lax for this cookie."
             )
         return Check(name, PASS, f"{names}: {self._flags_summary()}.")
 
@@ -621,7 +302,7 @@ class Probe:
             return Check(
                 name,
                 FAIL,
-                _sentence("; ".join(problems)),
+                sentence("; ".join(problems)),
                 "Set the session cookie with HttpOnly and SameSite=Lax, and Secure on https "
                 "(the integration guide's session step).",
             )
@@ -698,7 +379,7 @@ class Probe:
                 "Refuse the callback with a redirect to sign in (or a 4xx page), not a server "
                 "error.",
             )
-        answer = _answer(hops[0])
+        answer = describe_answer(hops[0])
         if not self.can_see_sessions:
             return Check(
                 name,
@@ -731,7 +412,7 @@ class Probe:
                 "Start a new session (new id or cookie value) when the user signs in.",
             )
         return self._refused(
-            name, "the same callback URL again", replayer, callback_url, _REPLAY_FIX
+            name, "the same callback URL again", replayer, callback_url, REPLAY_FIX
         )
 
     def check_altered_state(self) -> Check:
@@ -742,7 +423,7 @@ class Probe:
         state = sign_in.state or ""
         url = with_query(sign_in.callback_url, {"state": altered(state)})
         attack = "a callback with one character of state changed"
-        return self._refused(name, attack, browser, url, _STATE_CHECK_FIX)
+        return self._refused(name, attack, browser, url, STATE_CHECK_FIX)
 
     def check_missing_state(self) -> Check:
         name = "missing state"
@@ -750,7 +431,7 @@ class Probe:
         if skipped or browser is None or sign_in.callback_url is None:
             return skipped or Check(name, SKIP, "skipped.")
         url = with_query(sign_in.callback_url, {"state": None})
-        return self._refused(name, "a callback without state", browser, url, _STATE_CHECK_FIX)
+        return self._refused(name, "a callback without state", browser, url, STATE_CHECK_FIX)
 
     def check_foreign_state(self) -> Check:
         name = "foreign state"
@@ -764,7 +445,7 @@ class Probe:
         if victim_start.authorize_url is None:
             return Check(name, SKIP, "skipped: a second sign-in did not start.")
         attack = "another browser's callback (code and state)"
-        return self._refused(name, attack, victim, sign_in.callback_url, _STATE_CHECK_FIX)
+        return self._refused(name, attack, victim, sign_in.callback_url, STATE_CHECK_FIX)
 
     def check_access_denied(self) -> Check:
         name = "access denied"
@@ -782,7 +463,7 @@ class Probe:
             error["state"] = sign_in.state
         url = with_query(redirect_uri, error)
         attack = "a callback with error=access_denied"
-        return self._refused(name, attack, browser, url, _ERROR_FIX)
+        return self._refused(name, attack, browser, url, ERROR_FIX)
 
     def check_open_redirect(self) -> Check:
         name = "open redirect"
@@ -825,12 +506,6 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _answer(hop: Hop) -> str:
-    if hop.location is not None:
-        return f"HTTP {hop.status} to {urlsplit(hop.location).path or '/'}"
-    return f"HTTP {hop.status}"
-
-
 def _latest_by_name(cookies: Iterable[SetCookie]) -> list[SetCookie]:
     latest: dict[str, SetCookie] = {}
     for cookie in cookies:
@@ -838,152 +513,30 @@ def _latest_by_name(cookies: Iterable[SetCookie]) -> list[SetCookie]:
     return list(latest.values())
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _skipped_after(check: str) -> list[Check]:
-    reason = f"skipped until {check} passes."
-    names = (
-        "authorize params",
-        "state",
-        "state entropy",
-        "emulator sign-in",
-        "redirect uri",
-        "callback",
-        "sign-in cookies",
-        "session cookie",
-        "protected page",
-        "replay",
-        "altered state",
-        "missing state",
-        "foreign state",
-        "access denied",
-        "open redirect",
-    )
-    start = names.index(check) + 1 if check in names else 0
-    return [Check(name, SKIP, reason) for name in names[start:]]
+def altered(state: str) -> str:
+    """``state`` with one character in the middle changed.
+
+    The middle, because the last character of base64 text may carry only padding bits: changing
+    it can leave the decoded bytes, and so a signature, intact.
+    """
+    index = len(state) // 2
+    while index < len(state) and not state[index].isalnum():
+        index += 1
+    if index >= len(state):
+        return state + "A"
+    replacement = "A" if state[index] != "A" else "B"
+    return state[:index] + replacement + state[index + 1 :]
 
 
-def check_authorize_params(authorize_url: str) -> Check:
-    name = "authorize params"
-    query = query_of(authorize_url)
-    problems = []
-    if not query.get("client_id", [""])[0]:
-        problems.append("no client_id")
-    response_type = query.get("response_type", [""])[0]
-    if response_type != "code":
-        problems.append(f"response_type is {response_type or 'missing'}, not code")
-    selectors = [selector for selector in SELECTORS if query.get(selector, [""])[0]]
-    if len(selectors) != 1:
-        found = ", ".join(selectors) if selectors else "none"
-        problems.append(f"exactly one of connection, organization, provider expected ({found})")
-    redirect_uri = query.get("redirect_uri", [""])[0]
-    if not redirect_uri:
-        problems.append("no redirect_uri")
-    if problems:
-        return Check(
-            name,
-            FAIL,
-            _sentence("; ".join(problems)),
-            "Build the URL with SSOClient.get_authorization_url, which sends all of these.",
-        )
-    client_id = query["client_id"][0]
-    return Check(
-        name,
-        PASS,
-        f"client_id {client_id}, response_type=code, {selectors[0]}, redirect_uri "
-        f"{where(redirect_uri)}.",
-    )
+def _is_authorize(url: str) -> bool:
+    return urlsplit(url).path.rstrip("/").endswith("/sso/authorize")
 
 
-def check_state(first: Optional[str], second: Optional[str]) -> Check:
-    name = "state"
-    if not first:
-        return Check(name, FAIL, "the authorization URL has no state.", _STATE_FIX)
-    if second is None:
-        return Check(name, WARN, f"present ({len(first)} chars); a second sign-in did not start.")
-    if first == second:
-        return Check(
-            name,
-            FAIL,
-            f"two sign-ins got the same state ({len(first)} chars): it must be new each time.",
-            _STATE_FIX,
-        )
-    return Check(name, PASS, f"present ({len(first)} chars) and different in two sign-ins.")
-
-
-def check_state_entropy(state: Optional[str]) -> Check:
-    name = "state entropy"
-    if not state:
-        return Check(name, SKIP, "skipped: there is no state.")
-    bits = estimate_state_bits(state)
-    if bits < MIN_STATE_BITS:
-        return Check(
-            name,
-            FAIL,
-            f"at most about {bits:.0f} bits ({len(state)} chars), below {MIN_STATE_BITS}.",
-            _STATE_FIX,
-        )
-    return Check(name, PASS, f"up to {bits:.0f} bits by length and alphabet (>= {MIN_STATE_BITS}).")
-
-
-def check_emulator_sign_in(sign_in: SignIn) -> Check:
-    name = "emulator sign-in"
-    if sign_in.callback_url is None:
-        return Check(name, FAIL, sign_in.problem or "no callback URL.", sign_in.problem_fix)
-    returned_state = next(iter(query_of(sign_in.callback_url).get("state", [])), None)
-    if sign_in.state and returned_state != sign_in.state:
-        return Check(
-            name,
-            FAIL,
-            "the emulator redirected back with a state other than the one sent.",
-            "Check that nothing rewrites the authorization URL between the app and WorkOS.",
-        )
-    code = query_of(sign_in.callback_url)["code"][0]
-    return Check(
-        name,
-        PASS,
-        f"redirected back to {where(sign_in.callback_url)} with a code ({len(code)} chars).",
-    )
-
-
-def check_redirect_uri(callback_url: str, callback: Hop) -> Check:
-    name = "redirect uri"
-    if callback.status in (404, 405):
-        return Check(
-            name,
-            FAIL,
-            f"the app answers HTTP {callback.status} at {where(callback_url)}.",
-            "Serve the callback at the redirect_uri's exact path (GET), or fix "
-            "WORKOS_REDIRECT_URI to match the route.",
-        )
-    return Check(name, PASS, f"the app serves {where(callback_url)}.")
-
-
-def check_callback(callback: Hop, before: Mapping[str, str], after: Mapping[str, str]) -> Check:
-    name = "callback"
-    if callback.status >= 400:
-        return Check(
-            name,
-            FAIL,
-            f"the callback answered HTTP {callback.status} to a good code and state.",
-            "Check the app's log: the code exchange (get_profile_and_token) or the session failed.",
-        )
-    changed = sorted(cookie for cookie, value in after.items() if before.get(cookie) != value)
-    if not changed:
-        return Check(
-            name,
-            FAIL,
-            f"answered {_answer(callback)} but set or changed no cookie: no session was made.",
-            "Keep the signed-in user in a session cookie, and start a new session at sign-in.",
-        )
-    return Check(name, PASS, f"answered {_answer(callback)} and set {', '.join(changed)}.")
+# --- The probe -------------------------------------------------------------------------------
 
 
 def run_verify(options: VerifyOptions) -> list[Check]:
