@@ -122,6 +122,18 @@ def _structure_int(value: object, _: object) -> int:
     raise TypeError(f"expected an integer, got {type(value).__name__}")
 
 
+def _structure_optional_str(value: object, _: object) -> Optional[str]:
+    if value is None or type(value) is str:
+        return value
+    raise _not_a_string(value)
+
+
+def _structure_optional_mapping(value: object, _: object) -> Optional[Mapping[str, Any]]:
+    if value is None or isinstance(value, dict):
+        return value
+    raise _not_an_object(value)
+
+
 def _structure_mapping(value: object, _: object) -> Mapping[str, Any]:
     if isinstance(value, dict):
         return value
@@ -155,11 +167,14 @@ def _is_homogeneous_tuple(type_: Any) -> bool:
 def _structure_tuple_factory(type_: Any) -> Callable[[object, object], tuple[Any, ...]]:
     item_type = type_.__args__[0]
     structure_item = converter.get_structure_hook(item_type)
+    structure_fields = _structure_dicts_hook(item_type)
 
     def structure_tuple(value: object, _: object) -> tuple[Any, ...]:
         # A JSON string is iterable too; only a JSON array may become a tuple.
         if isinstance(value, list):
-            return tuple([structure_item(item, item_type) for item in value])
+            if all(type(item) is dict for item in value):
+                return tuple([structure_fields(item, item_type) for item in value])
+            return tuple([structure_item(item, item_type) for item in value])  # says which
         if value is None:
             return ()
         raise TypeError(f"expected an array, got {type(value).__name__}")
@@ -196,6 +211,10 @@ for _enum in (ConnectionType, ConnectionState, Provider, Order):
     converter.register_unstructure_hook(_enum, lambda member: member.value)
 # Registered last so it is consulted first, and finds the hooks above for the inner types.
 converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+# The optional fields a page of connections is mostly made of, checked in one call each rather
+# than through the generic optional hook and then the inner one.
+_register_exact(Optional[str], _structure_optional_str)
+_register_exact(Optional[Mapping[str, Any]], _structure_optional_mapping)
 
 
 # --- Structuring models ----------------------------------------------------------------------
@@ -214,8 +233,13 @@ def _is_model(type_: Any) -> bool:
     )
 
 
+#: Each model's generated function itself, for callers that have checked for a dict already.
+_FIELDS_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
+
+
 def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
     structure_fields = cattrs.gen.make_dict_structure_fn(model, converter)
+    _FIELDS_HOOKS[model] = structure_fields
 
     def structure_model(value: Any, _: Any) -> Any:
         if not isinstance(value, dict):
@@ -223,6 +247,13 @@ def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
         return structure_fields(value, model)
 
     return structure_model
+
+
+def _structure_dicts_hook(item_type: Any) -> Callable[[Any, Any], Any]:
+    """The hook for items of a JSON array of ``item_type``; for a model, one that expects the
+    caller to have checked each item is a dict (one call per item instead of two)."""
+    structure_item = converter.get_structure_hook(item_type)
+    return _FIELDS_HOOKS.get(item_type, structure_item)
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
@@ -259,8 +290,10 @@ def structure_page(data: object, item_model: type[T], *, what: str) -> Page[T]:
     before, after = metadata.get("before"), metadata.get("after")
     if not (before is None or type(before) is str) or not (after is None or type(after) is str):
         raise DecodeError(f"The response to {what} has page cursors that are not strings.")
-    structure_item = converter.get_structure_hook(item_model)
+    structure_item = _structure_dicts_hook(item_model)
     try:
+        if not all(type(item) is dict for item in items):
+            raise _not_an_object(next(item for item in items if type(item) is not dict))
         structured = tuple([structure_item(item, item_model) for item in items])
     except Exception as exc:
         # Which item, found again only now: the loop above stays as fast as it can be.
