@@ -75,12 +75,12 @@ from ._models import (
     Role,
 )
 from ._pagination import AsyncPager, Pager
-from ._pkce import PKCE
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async import AsyncSSOClient
     from ._login import *
+    from ._pkce import PKCE
 
 __all__ = [
     "DEFAULT_STATE_MAX_AGE",
@@ -166,10 +166,11 @@ __all__ = [
 
 # The login-flow helpers are imported on first use, so a script or a serverless function that
 # only calls the API does not pay for them at start-up (docs/performance.md has the figures);
-# so is AsyncSSOClient, whose module loads aiohttp and asyncio only when an async client is made.
+# so are PKCE, and AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
+# client is made.
 # Each is a name of __all__ that is not imported above; type checkers see the imports above.
 _LAZY_MODULES = {
-    name: "_async" if name == "AsyncSSOClient" else "_login"
+    name: {"AsyncSSOClient": "_async", "PKCE": "_pkce"}.get(name, "_login")
     for name in __all__
     if name not in globals()
 }

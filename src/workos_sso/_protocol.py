@@ -25,13 +25,11 @@ import json
 import logging
 import random
 import time
-import uuid
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Generic, Literal, Optional, TypeVar, Union
+from types import MappingProxyType
+from typing import Any, Callable, Generic, Literal, NamedTuple, Optional, TypeVar, Union
 from urllib.parse import quote, urlencode, urlsplit
-
-import attrs
 
 from ._config import ClientOptions
 from ._convert import structure, structure_page
@@ -71,7 +69,6 @@ from ._models import (
     Provider,
     _StrEnum,
 )
-from ._pkce import check_challenge, check_verifier
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -130,8 +127,13 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
 # --- What goes over the wire ------------------------------------------------------------------
 
 
-@attrs.frozen
-class Request:
+# The wire's value types are named tuples rather than attrs classes: immutable and compared by
+# value all the same, and far cheaper to define, which `import workos_sso` pays for.
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class Request(NamedTuple):
     """One HTTP request to the API, ready for a transport to send.
 
     ``headers`` are only those this request adds to or changes in the client's own headers
@@ -142,27 +144,32 @@ class Request:
     path: str
     params: Optional[Mapping[str, str]] = None
     body: Optional[bytes] = None
-    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    headers: Mapping[str, str] = _NO_HEADERS
+    secrets: tuple[str, ...] = ()
 
     @property
     def idempotent(self) -> bool:
         """Whether sending it twice has the same effect as sending it once."""
         return self.method in IDEMPOTENT_METHODS
 
+    def __repr__(self) -> str:  # headers, body and secrets may hold credentials
+        return f"Request({self.method} {self.path})"
 
-@attrs.frozen
-class Response:
+
+class Response(NamedTuple):
     """What the server answered: status, headers (case-insensitive lookups) and the body."""
 
     status: int
     reason: str
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    body: bytes = attrs.field(repr=False)
+    headers: Mapping[str, str]
+    body: bytes
 
     @property
     def request_id(self) -> Optional[str]:
         return self.headers.get("X-Request-ID")
+
+    def __repr__(self) -> str:  # the body may echo credentials back
+        return f"Response({self.status} {self.reason}, {len(self.body)} bytes)"
 
 
 class FaultKind(enum.Enum):
@@ -182,8 +189,7 @@ class FaultKind(enum.Enum):
     UNDECODABLE = "undecodable"
 
 
-@attrs.frozen
-class Fault:
+class Fault(NamedTuple):
     """A request that got no usable answer; ``detail`` is the HTTP library's own words."""
 
     kind: FaultKind
@@ -194,8 +200,7 @@ class Fault:
         return self.kind in (FaultKind.CONNECT, FaultKind.CONNECT_TIMEOUT)
 
 
-@attrs.frozen
-class Pause:
+class Pause(NamedTuple):
     """Wait this many seconds before the next attempt."""
 
     seconds: float
@@ -244,8 +249,7 @@ class BodyReader:
 # --- Retrying ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Which failed attempts are tried again, and after how long.
 
     * A request that was never sent (the connection could not be made) is retried whatever
@@ -306,7 +310,9 @@ def retry_after(headers: Mapping[str, str]) -> Optional[float]:
 # --- One call ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
+ParticularErrors = Mapping[tuple[int, Optional[str]], type[APIError]]
+
+
 class Call(Generic[T]):
     """An operation's request and how to read a successful answer to it.
 
@@ -317,11 +323,22 @@ class Call(Generic[T]):
     for this operation (``code`` ``None`` matches any code), ahead of the general mapping.
     """
 
-    request: Request
-    read: Callable[[Any], T]
-    decode: bool = True
-    gone_after_retry_ok: bool = False
-    errors: Mapping[tuple[int, Optional[str]], type[APIError]] = attrs.field(factory=dict)
+    __slots__ = ("decode", "errors", "gone_after_retry_ok", "read", "request")
+
+    def __init__(
+        self,
+        request: Request,
+        read: Callable[[Any], T],
+        *,
+        decode: bool = True,
+        gone_after_retry_ok: bool = False,
+        errors: ParticularErrors = MappingProxyType({}),
+    ) -> None:
+        self.request = request
+        self.read = read
+        self.decode = decode
+        self.gone_after_retry_ok = gone_after_retry_ok
+        self.errors = errors
 
 
 def exchange(
@@ -429,7 +446,7 @@ def fault_error(fault: Fault, request: Request, secrets: Iterable[str]) -> WorkO
 def api_error(
     response: Response,
     secrets: Iterable[str],
-    particular: Mapping[tuple[int, Optional[str]], type[APIError]] = {},
+    particular: ParticularErrors = MappingProxyType({}),
 ) -> APIError:
     """The typed error for a non-2xx answer, from its status and its JSON body.
 
@@ -588,6 +605,8 @@ class SSOProtocol:
             if scopes:
                 query.append(("provider_scopes", ",".join(scopes)))
         if code_challenge is not None:
+            from ._pkce import check_challenge  # PKCE is loaded only by those who use it
+
             query.append(("code_challenge", check_challenge(code_challenge)))
             query.append(("code_challenge_method", "S256"))
         if provider_query_params is not None:
@@ -621,6 +640,8 @@ class SSOProtocol:
         if self.options.api_key is not None:
             body["client_secret"] = self.options.api_key
         if code_verifier is not None:
+            from ._pkce import check_verifier
+
             body["code_verifier"] = check_verifier(code_verifier)
             hidden += (code_verifier,)
         return _json_call(
@@ -710,9 +731,15 @@ def _post(path: str, body: Mapping[str, str], *, secrets: tuple[str, ...] = ()) 
         "Content-Type": "application/json",
         # Made once per call, so every retry of the call carries the same key and WorkOS can
         # tell a retry from a new request.
-        "Idempotency-Key": str(uuid.uuid4()),
+        "Idempotency-Key": _idempotency_key(),
     }
     return Request("POST", path, body=encoded, headers=headers, secrets=secrets)
+
+
+def _idempotency_key() -> str:
+    import uuid  # only POSTs need it, so `import workos_sso` does not pay for it
+
+    return str(uuid.uuid4())
 
 
 def _json_call(
@@ -720,7 +747,7 @@ def _json_call(
     model: type[T],
     what: str,
     *,
-    errors: Mapping[tuple[int, Optional[str]], type[APIError]] = {},
+    errors: ParticularErrors = MappingProxyType({}),
 ) -> Call[T]:
     return Call(request, lambda data: structure(data, model, what=what), errors=errors)
 
