@@ -302,7 +302,7 @@ def _read_settings(config: Mapping[str, Any]) -> _Settings:
 
 
 def _check_secret_key(app: Flask) -> None:
-    key = app.secret_key
+    key = app.config.get("SECRET_KEY")
     raw = key.encode() if isinstance(key, str) else key
     if not isinstance(raw, bytes) or len(raw) < 16:
         raise ConfigurationError(
@@ -404,7 +404,7 @@ def _back_to_sign_in(message: str) -> Response:
 
 
 def _secret() -> Union[str, bytes]:
-    return cast(Union[str, bytes], current_app.secret_key)
+    return cast(Union[str, bytes], current_app.config["SECRET_KEY"])
 
 
 def _login() -> Response:
