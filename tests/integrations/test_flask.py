@@ -577,3 +577,36 @@ def test_live_sign_out_at_the_emulator(
     assert logout.path == "/sso/logout"
     assert requests.get(f"{emulator_url}/sso/logout?{logout.query}", timeout=10).status_code == 200
     assert _home(client)["user"] is None
+
+
+# --- the example app -------------------------------------------------------------------------
+
+
+def test_the_example_apps_hook_refuses_organizations_not_allowed(workos: LoopbackServer) -> None:
+    import importlib.util
+
+    path = emulator.ROOT / "docs" / "examples" / "flask_app.py"
+    spec = importlib.util.spec_from_file_location("flask_example_app", path)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    env = {
+        **{key: str(value) for key, value in _config(workos.url).items()},
+        "APP_SECRET_KEY": SECRET,
+        "ALLOWED_ORGANIZATIONS": f"{OTHER_ORGANIZATION},org_01THIRD",
+    }
+    client = example.create_app(env).test_client()
+    assert client.get("/account").location == "/login?next=%2Faccount"
+    _sign_in(client)
+    page = client.get("/").get_data(as_text=True)
+    assert "Your organization has no account here." in page
+    assert "Signed in as" not in page
+
+    env["ALLOWED_ORGANIZATIONS"] = FIXTURE_ORGANIZATION
+    client = example.create_app(env).test_client()
+    _sign_in(client)
+    assert client.get("/account").get_json() == {
+        "email": "ada@fixture.example",
+        "organization": FIXTURE_ORGANIZATION,
+    }
