@@ -47,11 +47,13 @@ PAGE = """<!doctype html>
   {% else %}
     <h1>Sign in</h1>
     {% if organization %}
-      <p><a id="sign-in" href="{{ url_for('workos_sso.login', organization=organization) }}"
-        >Sign in</a></p>
+      <p><a id="sign-in" href="{{ url_for('workos_sso.login', organization=organization,
+        next=request.args.next) }}">Sign in</a></p>
     {% endif %}
     <form method="post" action="{{ url_for('workos_sso.login_email') }}">
       <label>Work email <input id="email-input" name="email" type="email" required></label>
+      {% if request.args.next %}
+        <input type="hidden" name="next" value="{{ request.args.next }}">{% endif %}
       <button id="sign-in-email">Continue with SSO</button>
     </form>
   {% endif %}

@@ -6,6 +6,7 @@ connection lookup and the logout; the tests marked ``live`` sign in at the emula
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -447,8 +448,8 @@ def test_login_required_redirects_to_sign_in_and_back(client: Any) -> None:
     reply = client.get("/account?tab=1")
     assert reply.status_code == 302
     assert reply.location == "/login?next=%2Faccount%3Ftab%3D1"
-    # No organization in the query and no default: the sign-in page says what to do.
-    assert client.get(reply.location).location == "/"
+    # No organization in the query and no default: the sign-in page asks, keeping next.
+    assert client.get(reply.location).location == "/?next=%2Faccount%3Ftab%3D1"
     back = _sign_in(client, f"/login?organization={FIXTURE_ORGANIZATION}&next=/account?tab=1")
     assert back.location == "/account?tab=1"
     assert client.get(back.location).get_data(as_text=True) == "account of ada@fixture.example"
@@ -582,15 +583,19 @@ def test_live_sign_out_at_the_emulator(
 # --- the example app -------------------------------------------------------------------------
 
 
-def test_the_example_apps_hook_refuses_organizations_not_allowed(workos: LoopbackServer) -> None:
-    import importlib.util
-
+def _example() -> Any:
+    """docs/examples/flask_app.py, loaded as a module of its own."""
     path = emulator.ROOT / "docs" / "examples" / "flask_app.py"
     spec = importlib.util.spec_from_file_location("flask_example_app", path)
     assert spec is not None
     assert spec.loader is not None
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
+    return example
+
+
+def test_the_example_apps_hook_refuses_organizations_not_allowed(workos: LoopbackServer) -> None:
+    example = _example()
     env = {
         **{key: str(value) for key, value in _config(workos.url).items()},
         "APP_SECRET_KEY": SECRET,
@@ -610,3 +615,13 @@ def test_the_example_apps_hook_refuses_organizations_not_allowed(workos: Loopbac
         "email": "ada@fixture.example",
         "organization": FIXTURE_ORGANIZATION,
     }
+
+
+def test_the_example_page_passes_next_on(workos: LoopbackServer) -> None:
+    example = _example()
+    env = {key: str(value) for key, value in _config(workos.url).items()}
+    client = example.create_app({**env, "APP_SECRET_KEY": SECRET}).test_client()
+    page = client.get(client.get("/login?next=/account").location).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/account">' in page
+    reply = client.post("/login/email", data={"email": "ada@fixture.example", "next": "/account"})
+    assert client.get(_callback_for(reply.location)).location == "/account"

@@ -397,10 +397,14 @@ def _state() -> _AppState:
     return extension._state_for(cast(Flask, current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
-def _back_to_sign_in(message: str) -> Response:
+def _back_to_sign_in(message: str, *, return_to: Optional[str] = None) -> Response:
     session.clear()
     flash(message, FLASH_CATEGORY)
-    return redirect(_state().settings.sign_in_page)
+    page = _state().settings.sign_in_page
+    if return_to is not None and return_to != "/":
+        # The sign-in page's links and forms can pass it on as next.
+        page += ("&" if "?" in page else "?") + urlencode({"next": return_to})
+    return redirect(page)
 
 
 def _secret() -> Union[str, bytes]:
@@ -414,7 +418,10 @@ def _login() -> Response:
     }
     if not any(selectors.values()):
         if state.settings.organization is None:
-            return _back_to_sign_in(_NO_SELECTOR)
+            # Nothing says where to sign in: the sign-in page asks, keeping next.
+            return _back_to_sign_in(
+                _NO_SELECTOR, return_to=safe_return_to(request.args.get("next"))
+            )
         selectors["organization"] = state.settings.organization
     try:
         start = start_sign_in(
