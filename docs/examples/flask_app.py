@@ -48,12 +48,12 @@ PAGE = """<!doctype html>
     <h1>Sign in</h1>
     {% if organization %}
       <p><a id="sign-in" href="{{ url_for('workos_sso.login', organization=organization,
-        next=request.args.next) }}">Sign in</a></p>
+        next=request.args.get('next')) }}">Sign in</a></p>
     {% endif %}
     <form method="post" action="{{ url_for('workos_sso.login_email') }}">
       <label>Work email <input id="email-input" name="email" type="email" required></label>
-      {% if request.args.next %}
-        <input type="hidden" name="next" value="{{ request.args.next }}">{% endif %}
+      {% if request.args.get('next') %}
+        <input type="hidden" name="next" value="{{ request.args.get('next') }}">{% endif %}
       <button id="sign-in-email">Continue with SSO</button>
     </form>
   {% endif %}
