@@ -226,8 +226,9 @@ class WorkOSSSO:
         config = app.config
         settings = _read_settings(config)
         _check_secret_key(app)
-        client = self._client if self._client is not None else _client_from(config)
         _secure_session_cookie(app, settings.redirect_uri)
+        # Last: the client holds a connection pool, which a refused setting must not leave open.
+        client = self._client if self._client is not None else _client_from(config)
         self._states[app] = _AppState(extension=self, client=client, settings=settings)
         app.extensions["workos_sso"] = self
         app.register_blueprint(self._blueprint(settings))
