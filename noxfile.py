@@ -144,7 +144,7 @@ def _start_emulator(session: nox.Session) -> str:
 
 def tests(session: nox.Session) -> None:
     """Unit tests and cassette replays, offline."""
-    session.install(".[async]", *TEST_DEPS)
+    session.install(".[async,flask]", *TEST_DEPS)
     session.run("pytest", "-m", "not live", *session.posargs)
 
 
@@ -228,7 +228,8 @@ def mypy(session: nox.Session) -> None:
     interpreter runs it, so this session needs no particular Python installed.
     """
     # mypy 2 checks only Python 3.10 semantics and later (it refuses python_version = "3.9").
-    session.install(".[async]", "mypy>=1.10,<2", "types-requests")
+    # click 8.2+ (Flask's) uses `match`, which mypy refuses to parse as Python 3.9.
+    session.install(".[async,flask]", "click<8.2", "mypy>=1.10,<2", "types-requests")
     session.run("mypy", "--strict", *(session.posargs or []))
 
 
@@ -239,7 +240,8 @@ def pyright(session: nox.Session) -> None:
     `--verifytypes` scores the installed package as pyright users see it; the strict check of
     tests/typing is configured by [tool.pyright] in pyproject.
     """
-    session.install(".[async]", "basedpyright>=1.20")
+    # The integrations' public types come from their frameworks: without them, "Unknown".
+    session.install(".[async,flask]", "basedpyright>=1.20")
     # --verifytypes reads the installed package: it must be the code as it is now.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("basedpyright", "--verifytypes", "workos_sso", "--ignoreexternal")
