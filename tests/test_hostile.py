@@ -51,7 +51,7 @@ from workos_sso import (
     ServerError,
     SSOClient,
     WorkOSError,
-    _protocol,
+    _wire,
 )
 
 pytestmark = [pytest.mark.hostile, pytest.mark.usefixtures("client_kind")]
@@ -569,7 +569,7 @@ def test_200_with_json_of_the_wrong_shape(loopback: LoopbackServer, case: str) -
 def small_body_cap(monkeypatch: pytest.MonkeyPatch) -> int:
     """Lower the body cap to 256 KiB, so "enormous" costs a test a few MiB, not 16."""
     cap = 256 * 1024
-    monkeypatch.setattr(_protocol, "MAX_BODY_BYTES", cap)
+    monkeypatch.setattr(_wire, "MAX_BODY_BYTES", cap)
     return cap
 
 
@@ -611,7 +611,7 @@ def test_enormous_error_body_keeps_its_status_without_reading_it_all(
 
 
 def test_error_body_under_the_error_cap_is_read_whole(loopback: LoopbackServer) -> None:
-    padding = "x" * (_protocol.MAX_ERROR_BODY_BYTES - 1000)
+    padding = "x" * (_wire.MAX_ERROR_BODY_BYTES - 1000)
     body = {"padding": padding, "message": "Told at the very end", "code": "late"}
     loopback.script(Reply.json(400, body))
     with client_for(loopback) as sso:

@@ -47,9 +47,9 @@ from workos_sso import (
     SSOClient,
     WorkOSError,
     __version__,
-    _protocol,
+    _wire,
 )
-from workos_sso._protocol import RetryPolicy
+from workos_sso._wire import RetryPolicy
 
 pytestmark = pytest.mark.usefixtures("client_kind")
 
@@ -468,8 +468,8 @@ def test_backoff_doubles_with_jitter_and_stops_at_the_cap(max_retry_wait: float)
 
 def test_retry_policy_backs_off_for_a_retryable_answer_until_the_retries_run_out() -> None:
     policy = RetryPolicy(max_retries=3, max_retry_wait=10.0)
-    request = _protocol.Request("GET", "/connections")
-    busy = _protocol.Response(503, "Busy", {}, b"")
+    request = _wire.Request("GET", "/connections")
+    busy = _wire.Response(503, "Busy", {}, b"")
     waits = [policy.delay(request, busy, attempt) for attempt in (1, 2, 3)]
     assert all(wait is not None for wait in waits)
     assert policy.delay(request, busy, 4) is None  # the fourth attempt was the last
@@ -482,7 +482,7 @@ def test_backoff_grows_between_attempts(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, recorded_pauses: list[float]
 ) -> None:
     # A smaller first step than the real 0.5 s keeps this test short; the doubling is the same.
-    monkeypatch.setattr(_protocol, "BACKOFF_SECONDS", 0.04)
+    monkeypatch.setattr(_wire, "BACKOFF_SECONDS", 0.04)
     loopback.always(_busy(503))
     with (
         client_for(loopback, max_retries=4, max_retry_wait=10.0) as sso,

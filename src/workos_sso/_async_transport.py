@@ -19,7 +19,7 @@ from yarl import URL
 
 from ._config import POOL_SIZE
 from ._errors import ConfigurationError
-from ._protocol import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
+from ._wire import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
 
 __all__ = ["AsyncTransport", "library_version"]
 

@@ -12,8 +12,9 @@ from typing import Any, Literal, Optional, Protocol, TypeVar, Union
 
 from ._config import ClientOptions, Timeout, options_from_env
 from ._models import Provider
-from ._protocol import RetryPolicy, SSOProtocol
+from ._protocol import SSOProtocol
 from ._version import __version__
+from ._wire import RetryPolicy
 
 __all__ = ["BaseClient"]
 

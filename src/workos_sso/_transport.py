@@ -18,7 +18,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
 from ._config import POOL_SIZE
-from ._protocol import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
+from ._wire import Action, BodyReader, Fault, FaultKind, Outcome, Pause, Request
 
 __all__ = ["SyncTransport"]
 
