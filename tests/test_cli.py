@@ -24,7 +24,6 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
@@ -54,6 +53,7 @@ from workos_sso._cli import (
     parse_http_date,
     resolve_settings,
 )
+from workos_sso.testing import complete_sign_in
 
 API_KEY = emulator.DEFAULT_API_KEY
 CLIENT_ID = emulator.CLIENT_ID
@@ -905,11 +905,9 @@ def _sign_in_code(capsys: pytest.CaptureFixture[str], *, login_hint: str, domain
         login_hint,
     )
     assert built.code == 0, built.err
-    response = requests.get(built.out.strip(), allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    callback = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert callback["state"] == ["cli-state"]
-    return callback["code"][0]
+    callback = complete_sign_in(built.out.strip())
+    assert callback.state == "cli-state"
+    return callback.code
 
 
 @live

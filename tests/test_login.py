@@ -18,7 +18,6 @@ from typing import Any, Optional
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
-import requests
 
 from tests import admin, emulator
 from tests.clients import Client, begin, find, handle, make_client
@@ -61,6 +60,7 @@ from workos_sso import (
     validate_return_to,
     verify_state,
 )
+from workos_sso.testing import complete_sign_in
 
 SECRET = "a-test-secret-that-is-long-enough"
 REDIRECT_URI = "http://localhost:8000/callback"
@@ -633,11 +633,7 @@ def live_sso(emulator_url: str, client_kind: str) -> Iterator[Client]:
 
 def _follow_authorization(url: str) -> str:
     """Do what the browser does at the emulator: return the callback URL it redirects to."""
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location = response.headers["Location"]
-    assert location.startswith(REDIRECT_URI + "?")
-    return location
+    return complete_sign_in(url, redirect_uri=REDIRECT_URI).url
 
 
 def _with_query(url: str, **changes: str) -> str:

@@ -22,6 +22,7 @@ import requests
 
 from tests import emulator
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
+from workos_sso.testing import complete_sign_in
 
 pytestmark = pytest.mark.live
 
@@ -175,9 +176,7 @@ def sso(emulator_url: str) -> Iterator[SSOClient]:
 
 def _follow_authorization(url: str) -> str:
     """The emulator's /sso/authorize: return the app path (with query) it redirects back to."""
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location = urlsplit(response.headers["Location"])
+    location = urlsplit(complete_sign_in(url).url)
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
     return f"{location.path}?{location.query}"
 
