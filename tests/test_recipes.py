@@ -347,11 +347,13 @@ def test_session_cookie_is_httponly_and_lax(app: AppClient) -> None:
     assert "; secure" not in cookie  # plain-HTTP localhost development
 
 
-def test_session_cookie_is_secure_outside_local_development(recipe_env: dict[str, str]) -> None:
+def test_session_cookie_is_secure_outside_local_development(
+    recipe_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
     production = {**recipe_env, "WORKOS_REDIRECT_URI": "https://app.example.com/callback"}
     flask_reply = _flask_client(production).get("/login")
     assert "; secure" in _session_cookie(flask_reply).lower()
-    fastapi_reply = _fastapi_client(production).get("/login")
+    fastapi_reply = _fastapi_client(production, request).get("/login")
     assert "; secure" in _session_cookie(fastapi_reply).lower()
     # Django is configured once per process, so ask a fresh one.
     probe = subprocess.run(
