@@ -83,7 +83,7 @@ class SignInCallback:
     """
 
     url: str
-    code: str = attrs.field(repr=False)
+    code: str
     state: Optional[str]
 
     @property
@@ -200,13 +200,15 @@ def workos_emulator(pytestconfig: pytest.Config) -> Iterator[WorkOSEmulator]:
         yield WorkOSEmulator(url=existing.rstrip("/"), api_key=api_key, client_id=client_id)
         return
     running = Emulator(seed=_seed(pytestconfig), install_dir=_install_dir(pytestconfig))
+    unavailable = ""
     try:
         running.start()
     except EmulatorUnavailableError as error:
-        pytest.fail(str(error), pytrace=False)
+        unavailable = str(error)
     except subprocess.CalledProcessError as error:
-        message = f"npm install {PACKAGE} failed (exit status {error.returncode})."
-        pytest.fail(message, pytrace=False)
+        unavailable = f"npm install {PACKAGE} failed (exit status {error.returncode})."
+    if unavailable:  # failed outside the except block: one line, with no chained traceback
+        pytest.fail(unavailable, pytrace=False)
     try:
         yield WorkOSEmulator(url=running.url, api_key=running.api_key, client_id=client_id)
     finally:
