@@ -144,6 +144,8 @@ def _without_query(url: str) -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The plugin's settings: ``--workos-seed``, and the ini settings ``workos_seed`` and
+    ``workos_emulator_dir``."""
     group = parser.getgroup("workos_sso", "WorkOS emulator (workos_sso.testing)")
     group.addoption(
         "--workos-seed",

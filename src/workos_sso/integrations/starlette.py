@@ -93,7 +93,7 @@ __all__ = [
     "require_user",
 ]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 #: Session keys: the pending sign-in's state, the signed-in user, the message for the sign-in page.
 STATE_KEY = "workos_sso_state"
@@ -116,7 +116,7 @@ class SignInRefused(Exception):
 
     def __init__(self, message: str = "You cannot sign in to this app.") -> None:
         super().__init__(message)
-        self.message = message
+        self.message: str = message
 
 
 #: ``on_sign_in(request, result)``, plain or ``async``: runs after the callback's checks, on the
@@ -237,14 +237,14 @@ class WorkOSSSO:
             raise ConfigurationError(
                 "redirect_uri is missing: pass it, or set WORKOS_REDIRECT_URI."
             )
-        self.secret_key = secret_key
-        self.redirect_uri = redirect_uri
-        self.default_organization = (
+        self.secret_key: Secret = secret_key
+        self.redirect_uri: str = redirect_uri
+        self.default_organization: Optional[str] = (
             default_organization or env.get("WORKOS_ORGANIZATION_ID", "").strip() or None
         )
-        self.on_sign_in = on_sign_in
-        self.sign_in_page = sign_in_page
-        self.after_sign_out = after_sign_out
+        self.on_sign_in: Optional[SignInHook] = on_sign_in
+        self.sign_in_page: str = sign_in_page
+        self.after_sign_out: str = after_sign_out
         self._client_arguments: dict[str, Any] = {
             "api_key": api_key or env.get("WORKOS_API_KEY", "").strip() or None,
             "client_id": client_id or env.get("WORKOS_CLIENT_ID", "").strip() or None,
