@@ -242,8 +242,15 @@ def test_fastapi_include_router_and_dependency() -> None:
     async def me(user: SessionUser = Depends(require_user)) -> dict[str, str]:  # noqa: B008
         return {"email": user.email}
 
+    @app.get("/page")
+    async def page(
+        user: SessionUser = Depends(login_required("/login")),  # noqa: B008
+    ) -> dict[str, str]:
+        return {"email": user.email}
+
     with TestClient(app, follow_redirects=False) as client:
         assert client.get("/me").status_code == 401
+        assert client.get("/page").headers["location"] == "/login?next=%2Fpage"
         assert client.get("/login?organization=org_1").status_code == 303
         assert client.post("/logout").headers["location"] == "/"
 

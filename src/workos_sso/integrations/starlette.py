@@ -2,8 +2,6 @@
 
 ```python
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
 from workos_sso.integrations.starlette import WorkOSSSO
@@ -11,14 +9,15 @@ from workos_sso.integrations.starlette import WorkOSSSO
 sso = WorkOSSSO(secret_key=SECRET_KEY)  # WORKOS_API_KEY, WORKOS_CLIENT_ID, WORKOS_REDIRECT_URI
 app = Starlette(
     routes=[Mount("/auth", sso.router)],
-    middleware=[Middleware(SessionMiddleware, secret_key=SECRET_KEY, same_site="lax")],
-    lifespan=sso.lifespan,
+    middleware=[sso.session_middleware()],  # Starlette's SessionMiddleware, set up for sign-in
+    lifespan=sso.lifespan,  # closes the AsyncSSOClient when the app stops
 )
 ```
 
 The router has ``GET /login`` (``?organization=``, ``?connection=`` or ``?provider=``, and
 ``?next=``), ``POST /login/email`` (a form with ``email``, and ``next``), ``GET /callback`` and
-``POST /logout``. ``current_user(request)`` gives the signed-in ``SessionUser`` (or ``None``);
+``POST /logout``; FastAPI apps ``app.include_router(sso.api_router())``.
+``current_user(request)`` gives the signed-in ``SessionUser`` (or ``None``);
 ``require_user`` is the same as a FastAPI dependency that answers 401 without one, and
 ``login_required(...)`` one that redirects to the sign-in instead.
 
@@ -28,7 +27,7 @@ than the sign-in was started for is refused; the session is cleared at sign-in; 
 a same-site path; sign-out ends the identity provider's session too when it can; and every
 refusal ends on the sign-in page with a short message (``pop_message``), never an error page.
 
-Only Starlette is imported (FastAPI is Starlette, so it needs nothing more).
+Only Starlette is imported; FastAPI only by ``api_router()``, which a FastAPI app calls.
 """
 
 from __future__ import annotations
