@@ -1,31 +1,15 @@
-"""Sign in through the emulator as a browser would, for the live tests.
+"""URL helpers for the live sign-in tests.
 
-The emulator's ``/sso/authorize`` signs the user in at once (it has no login page) and answers
-with a redirect to the app's callback, carrying ``code`` and ``state``. A test that needs a code
-follows that one redirect by hand and stops there, as the app's callback is not running.
+Following the emulator's ``/sso/authorize`` redirect is the plugin's
+``workos_sso.testing.complete_sign_in``, which apps' own test suites use too; these helpers
+read and change the URLs around it.
 """
 
 from __future__ import annotations
 
-from typing import Optional
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-import requests
-
-__all__ = ["callback_query", "follow_authorization", "with_query"]
-
-
-def follow_authorization(url: str, *, redirect_uri: Optional[str] = None) -> str:
-    """Request an authorization URL at the emulator; return the callback URL it redirects to.
-
-    With ``redirect_uri``, the callback must be that URL (plus its query).
-    """
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location: str = response.headers["Location"]
-    if redirect_uri is not None:
-        assert location.startswith(redirect_uri + "?"), location
-    return location
+__all__ = ["callback_query", "with_query"]
 
 
 def callback_query(callback_url: str) -> dict[str, str]:

@@ -28,7 +28,6 @@ import pytest
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
-from tests.signin import callback_query, follow_authorization
 from workos_sso import NetworkError, NotFoundError, WorkOSError
 from workos_sso._cli import main
 from workos_sso._cli.browser import parse_http_date
@@ -54,6 +53,7 @@ from workos_sso._cli.output import (
     json_document,
 )
 from workos_sso._cli.settings import Settings, parse_dotenv, resolve_settings
+from workos_sso.testing import complete_sign_in
 
 API_KEY = emulator.DEFAULT_API_KEY
 CLIENT_ID = emulator.CLIENT_ID
@@ -905,9 +905,9 @@ def _sign_in_code(capsys: pytest.CaptureFixture[str], *, login_hint: str, domain
         login_hint,
     )
     assert built.code == 0, built.err
-    callback = callback_query(follow_authorization(built.out.strip(), redirect_uri=REDIRECT_URI))
-    assert callback["state"] == "cli-state"
-    return callback["code"]
+    callback = complete_sign_in(built.out.strip())
+    assert callback.state == "cli-state"
+    return callback.code
 
 
 @live

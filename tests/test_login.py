@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Optional
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-import requests
 
 from tests import admin, emulator
 from tests.clients import Client, begin, find, handle, make_client
@@ -28,6 +27,7 @@ from tests.payload_fixtures import (
     connection_list_fixture,
     profile_and_token_fixture,
 )
+from tests.signin import with_query
 from workos_sso import (
     AccessDeniedError,
     AmbiguousConnectionSelectorError,
@@ -61,6 +61,7 @@ from workos_sso import (
     validate_return_to,
     verify_state,
 )
+from workos_sso.testing import complete_sign_in
 
 SECRET = "a-test-secret-that-is-long-enough"
 REDIRECT_URI = "http://localhost:8000/callback"
@@ -633,18 +634,7 @@ def live_sso(emulator_url: str, client_kind: str) -> Iterator[Client]:
 
 def _follow_authorization(url: str) -> str:
     """Do what the browser does at the emulator: return the callback URL it redirects to."""
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
-    location = response.headers["Location"]
-    assert location.startswith(REDIRECT_URI + "?")
-    return location
-
-
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    query.update(changes)
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return complete_sign_in(url, redirect_uri=REDIRECT_URI).url
 
 
 def _seeded_organization(sso: Client, domain: str) -> str:
@@ -696,7 +686,7 @@ def test_profile_from_another_organization_is_refused(live_sso: Client) -> None:
     start = begin(live_sso, redirect_uri=REDIRECT_URI, organization=foo, secret=SECRET)
     # The user edits the authorization URL to sign in at Bar's identity provider instead; the
     # state still says Foo.
-    callback_url = _follow_authorization(_with_query(start.url, organization=bar))
+    callback_url = _follow_authorization(with_query(start.url, organization=bar))
     with pytest.raises(UnexpectedOrganizationError) as caught:
         handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.expected == foo
@@ -711,7 +701,7 @@ def test_profile_from_another_connection_is_refused(live_sso: Client, emulator_u
         emulator_url, organization, 2, domains=["two-connections.example"]
     )
     start = begin(live_sso, redirect_uri=REDIRECT_URI, connection=first, secret=SECRET)
-    callback_url = _follow_authorization(_with_query(start.url, connection=second))
+    callback_url = _follow_authorization(with_query(start.url, connection=second))
     with pytest.raises(UnexpectedOrganizationError) as caught:
         handle(live_sso, callback_url, expected_state=start.state.value, secret=SECRET)
     assert caught.value.selector == "connection"

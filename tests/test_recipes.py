@@ -21,8 +21,9 @@ import pytest
 import requests
 
 from tests import emulator
-from tests.signin import callback_query, follow_authorization, with_query
+from tests.signin import callback_query, with_query
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
+from workos_sso.testing import complete_sign_in
 
 pytestmark = pytest.mark.live
 
@@ -176,7 +177,8 @@ def sso(emulator_url: str) -> Iterator[SSOClient]:
 
 def _follow_authorization(url: str) -> str:
     """The emulator's /sso/authorize: return the app path (with query) it redirects back to."""
-    location = urlsplit(follow_authorization(url, redirect_uri=REDIRECT_URI))
+    location = urlsplit(complete_sign_in(url).url)
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
     return f"{location.path}?{location.query}"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from tests import admin
 from workos_sso import (
@@ -23,6 +22,7 @@ from workos_sso import (
     ProfileAndToken,
     SSOClient,
 )
+from workos_sso.testing import complete_sign_in
 
 pytestmark = [pytest.mark.scenario, pytest.mark.vcr]
 
@@ -34,10 +34,7 @@ def _sign_in(sso: SSOClient, *, state: str, login_hint: str, organization: str) 
     url = sso.get_authorization_url(
         redirect_uri=REDIRECT_URI, organization=organization, state=state, login_hint=login_hint
     )
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location.startswith(REDIRECT_URI + "?")
+    location = complete_sign_in(url, redirect_uri=REDIRECT_URI).url
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 

@@ -16,10 +16,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 import yaml
 
 from tests import emulator
@@ -32,6 +30,7 @@ from workos_sso import (
     WorkOSError,
     unstructure,
 )
+from workos_sso.testing import complete_sign_in
 
 CASSETTES = emulator.ROOT / "cassettes"
 REDIRECT_URI = "http://localhost:8000/callback"
@@ -66,11 +65,9 @@ def _sign_in(sso: SSOClient, organization: str) -> str:
         state="sweep-state",
         login_hint="alice@foo-corp.com",
     )
-    response = requests.get(url, allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    query = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert query["state"] == ["sweep-state"]
-    return query["code"][0]
+    callback = complete_sign_in(url)
+    assert callback.state == "sweep-state"
+    return callback.code
 
 
 @pytest.mark.live
