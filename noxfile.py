@@ -144,7 +144,8 @@ def _start_emulator(session: nox.Session) -> str:
 
 def tests(session: nox.Session) -> None:
     """Unit tests and cassette replays, offline."""
-    session.install(".[async]", *TEST_DEPS)
+    # Django: the integration's offline tests (tests/integrations/test_django.py).
+    session.install(".[async,django]", *TEST_DEPS)
     session.run("pytest", "-m", "not live", *session.posargs)
 
 
@@ -228,7 +229,7 @@ def mypy(session: nox.Session) -> None:
     interpreter runs it, so this session needs no particular Python installed.
     """
     # mypy 2 checks only Python 3.10 semantics and later (it refuses python_version = "3.9").
-    session.install(".[async]", "mypy>=1.10,<2", "types-requests")
+    session.install(".[async,django]", "mypy>=1.10,<2", "types-requests", "django-stubs>=5")
     session.run("mypy", "--strict", *(session.posargs or []))
 
 

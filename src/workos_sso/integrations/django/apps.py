@@ -1,0 +1,19 @@
+"""The app's configuration: label ``workos_sso``; its system checks are registered when ready."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class WorkOSSSOConfig(AppConfig):
+    name = "workos_sso.integrations.django"
+    label = "workos_sso"
+    verbose_name = "WorkOS SSO"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .checks import check_project, check_settings
+
+        checks.register(check_settings)
+        checks.register(check_project)
