@@ -240,7 +240,7 @@ def pyright(session: nox.Session) -> None:
     `--verifytypes` scores the installed package as pyright users see it; the strict check of
     tests/typing is configured by [tool.pyright] in pyproject.
     """
-    session.install(".[async]", "basedpyright>=1.20")
+    session.install(".[async,django]", "basedpyright>=1.20", "django-stubs>=5")
     # --verifytypes reads the installed package: it must be the code as it is now.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("basedpyright", "--verifytypes", "workos_sso", "--ignoreexternal")

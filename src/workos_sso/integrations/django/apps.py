@@ -9,8 +9,8 @@ from django.core import checks
 class WorkOSSSOConfig(AppConfig):
     name = "workos_sso.integrations.django"
     label = "workos_sso"
-    verbose_name = "WorkOS SSO"
-    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name: str = "WorkOS SSO"
+    default_auto_field: str = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from .checks import check_project, check_settings

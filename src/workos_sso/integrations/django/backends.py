@@ -16,7 +16,7 @@ from workos_sso import Profile, SignInResult
 from .conf import sso_settings
 from .models import WorkOSIdentity
 
-logger = logging.getLogger("workos_sso.integrations.django")
+logger: logging.Logger = logging.getLogger("workos_sso.integrations.django")
 
 #: The username of a user this backend creates: the prefix, then the profile id.
 USERNAME_PREFIX = "workos:"

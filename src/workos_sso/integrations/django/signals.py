@@ -11,4 +11,4 @@ from django.dispatch import Signal
 #: ``django.core.exceptions.PermissionDenied("a short message for the user")``: nothing is
 #: saved (a user created for this sign-in is rolled back) and the user lands on the sign-in page
 #: with the message.
-sign_in_completed = Signal()
+sign_in_completed: Signal = Signal()

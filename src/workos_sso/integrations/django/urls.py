@@ -7,13 +7,13 @@ absolute URL) and ``workos_sso:logout``.
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from . import views
 
 app_name = "workos_sso"
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("login/", views.login, name="login"),
     path("login/email/", views.login_by_email, name="login_email"),
     path("callback/", views.callback, name="callback"),

@@ -38,7 +38,7 @@ from .conf import get_client, sso_settings
 from .signals import sign_in_completed
 from .users import SESSION_STATE_KEY, SESSION_USER_KEY
 
-logger = logging.getLogger("workos_sso.integrations.django")
+logger: logging.Logger = logging.getLogger("workos_sso.integrations.django")
 
 EXPIRED = "Your sign-in expired or was already used. Please sign in again."
 WRONG_ORGANIZATION = "That account belongs to another organization. Please sign in again."
