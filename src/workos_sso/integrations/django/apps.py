@@ -7,12 +7,15 @@ from django.core import checks
 
 
 class WorkOSSSOConfig(AppConfig):
+    """``INSTALLED_APPS`` entry ``"workos_sso.integrations.django"``."""
+
     name = "workos_sso.integrations.django"
     label = "workos_sso"
     verbose_name: str = "WorkOS SSO"
     default_auto_field: str = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        """Register the system checks."""
         from .checks import check_project, check_settings
 
         checks.register(check_settings)

@@ -43,6 +43,7 @@ class WorkOSBackend(BaseBackend):
     def authenticate(  # type: ignore[override]
         self, request: Optional[HttpRequest], *, sso_result: Optional[SignInResult] = None
     ) -> Optional[AbstractBaseUser]:
+        """The user for ``sso_result`` (None for other credentials, or when refused)."""
         if not isinstance(sso_result, SignInResult):
             return None
         profile = sso_result.profile
@@ -55,6 +56,7 @@ class WorkOSBackend(BaseBackend):
         return user if self.user_can_authenticate(user) else None
 
     def get_user(self, user_id: Any) -> Optional[AbstractBaseUser]:
+        """The active user with this primary key, for the session's ``request.user``."""
         user_model = get_user_model()
         try:
             user = user_model._default_manager.get(pk=user_id)

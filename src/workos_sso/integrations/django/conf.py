@@ -78,12 +78,15 @@ class SSOSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
 
     def resolved_login_redirect(self) -> str:
+        """Where a sign-in without ``next`` ends, as a URL."""
         return str(resolve_url(self.login_redirect or settings.LOGIN_REDIRECT_URL))
 
     def resolved_logout_redirect(self) -> str:
+        """Where sign-out ends without a logout page at WorkOS, as a URL."""
         return str(resolve_url(self.logout_redirect or settings.LOGOUT_REDIRECT_URL or "/"))
 
     def resolved_sign_in_page(self) -> str:
+        """Where refusals end, as a URL."""
         return str(resolve_url(self.sign_in_page))
 
 

@@ -10,6 +10,8 @@ from django.db.migrations.operations.base import Operation
 
 
 class Migration(migrations.Migration):
+    """Creates ``WorkOSIdentity``."""
+
     initial: bool = True
 
     dependencies: ClassVar[list[tuple[str, str]]] = [
