@@ -152,6 +152,23 @@ def _manage_py_check(tmp_path: Path, extra: str) -> subprocess.CompletedProcess[
     )
 
 
+def test_the_migration_matches_the_model(tmp_path: Path) -> None:
+    (tmp_path / "check_settings.py").write_text(GOOD_SETTINGS)
+    made = subprocess.run(
+        [
+            *(sys.executable, "-m", "django", "makemigrations", "workos_sso"),
+            *("--check", "--dry-run", "--settings=check_settings"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "No changes detected" in made.stdout
+
+
 def test_manage_py_check_passes_good_settings(tmp_path: Path) -> None:
     checked = _manage_py_check(tmp_path, "")
     assert checked.returncode == 0, checked.stderr

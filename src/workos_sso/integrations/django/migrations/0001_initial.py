@@ -12,7 +12,7 @@ from django.db.migrations.operations.base import Operation
 class Migration(migrations.Migration):
     """Creates ``WorkOSIdentity``."""
 
-    initial: bool = True
+    initial: ClassVar[bool] = True
 
     dependencies: ClassVar[list[tuple[str, str]]] = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
