@@ -242,6 +242,43 @@ def test_system_checks_name_missing_apps_and_middleware(project: ModuleType) -> 
     ]
 
 
+def test_system_checks_warn_when_the_redirect_uri_misses_the_callback(project: ModuleType) -> None:
+    from django.core.checks import run_checks
+    from django.test import override_settings
+
+    elsewhere = {**OFFLINE_SSO, "REDIRECT_URI": "http://127.0.0.1:5000/sso/callback/"}
+    with override_settings(WORKOS_SSO=elsewhere):
+        found = [(m.id, m.msg) for m in run_checks()]
+    assert found == [
+        (
+            "workos_sso.W002",
+            "WORKOS_SSO['REDIRECT_URI'] has the path /sso/callback/, which is not routed to the "
+            "callback view: WorkOS will send users back to a page that cannot sign them in.",
+        )
+    ]
+    urlpatterns[:] = [path_to_the_app()]
+    with override_settings(WORKOS_SSO=elsewhere, ROOT_URLCONF=__name__):
+        assert run_checks() == []
+
+
+def path_to_the_app() -> Any:
+    from django.urls import include, path
+
+    return path("sso/", include("workos_sso.integrations.django.urls"))
+
+
+def test_without_django_the_import_says_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['django'] = None\n"
+        "try:\n    import workos_sso.integrations.django\n"
+        "except ImportError as error:\n    print(error)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == (
+        "workos_sso.integrations.django needs Django: pip install 'workos-sso[django]'"
+    )
+
+
 # --- the backend (offline: the sign-in result is made here) ----------------------------------
 
 
@@ -382,9 +419,9 @@ def test_a_callback_without_a_sign_in_is_refused(project: ModuleType) -> None:
 
 def test_the_apps_urls_with_trailing_slashes(project: ModuleType) -> None:
     from django.test import Client, override_settings
-    from django.urls import include, path, reverse
+    from django.urls import reverse
 
-    urlpatterns[:] = [path("sso/", include("workos_sso.integrations.django.urls"))]
+    urlpatterns[:] = [path_to_the_app()]
     with override_settings(ROOT_URLCONF=__name__):
         assert reverse("workos_sso:login") == "/sso/login/"
         assert reverse("workos_sso:login_email") == "/sso/login/email/"

@@ -16,7 +16,8 @@ class WorkOSSSOConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the system checks."""
-        from .checks import check_project, check_settings
+        from .checks import check_callback_route, check_project, check_settings
 
         checks.register(check_settings)
         checks.register(check_project)
+        checks.register(check_callback_route, checks.Tags.urls)

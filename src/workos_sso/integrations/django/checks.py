@@ -139,6 +139,38 @@ def check_settings(
     return messages
 
 
+def check_callback_route(
+    app_configs: Optional[Sequence[Any]] = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``REDIRECT_URI``'s path is routed to the callback view (when the project has URLs)."""
+    from django.urls import Resolver404, resolve
+
+    from . import views
+
+    raw = raw_settings()
+    uri = raw.get("REDIRECT_URI") if raw is not None else None
+    if not isinstance(uri, str) or not getattr(settings, "ROOT_URLCONF", None):
+        return []
+    path = urlsplit(uri).path or "/"
+    try:
+        routed = resolve(path).func is views.callback
+    except Resolver404:
+        routed = False
+    if routed:
+        return []
+    return [
+        Warning(
+            f"{SETTING}['REDIRECT_URI'] has the path {path}, which is not routed to the "
+            "callback view: WorkOS will send users back to a page that cannot sign them in.",
+            hint="include('workos_sso.integrations.django.urls') in the URLconf and set "
+            "REDIRECT_URI to the absolute URL of workos_sso:callback (with any SCRIPT_NAME "
+            "prefix, this warning may be silenced).",
+            obj=SETTING,
+            id="workos_sso.W002",
+        )
+    ]
+
+
 def check_project(app_configs: Optional[Sequence[Any]] = None, **kwargs: Any) -> list[CheckMessage]:
     """The backend, apps and middleware the sign-in needs."""
     messages: list[CheckMessage] = []
