@@ -78,7 +78,17 @@ settings.configure(
         }
     },
     DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-    TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates"}],
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "context_processors": [
+                    "django.contrib.auth.context_processors.auth",  # {{ user }}
+                    "django.contrib.messages.context_processors.messages",  # why a sign-in failed
+                ]
+            },
+        }
+    ],
     SESSION_COOKIE_HTTPONLY=True,
     # Lax: the cookie comes along on the top-level redirect back from the identity provider.
     SESSION_COOKIE_SAMESITE="Lax",
@@ -89,7 +99,7 @@ settings.configure(
 )
 django.setup()
 
-# What `manage.py migrate` does in a real project. (Everything below needs the settings above.)
+# Everything below needs the settings above.
 from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.core.management import call_command, execute_from_command_line  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
@@ -99,6 +109,7 @@ from django.views.decorators.http import require_GET  # noqa: E402
 
 from workos_sso.integrations.django import current_sso_user, views  # noqa: E402
 
+# What `manage.py migrate` does in a real project.
 call_command("migrate", verbosity=0, interactive=False)
 
 PAGE = engines["django"].from_string(
@@ -130,12 +141,9 @@ PAGE = engines["django"].from_string(
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    from django.contrib.messages import get_messages
-
     context = {
-        "user": request.user,
+        # The organization, role and profile id of the sign-in behind request.user.
         "sso_user": current_sso_user(request),
-        "messages": get_messages(request),
         "organization": settings.WORKOS_SSO.get("ORGANIZATION"),
     }
     return HttpResponse(PAGE.render(context, request))
