@@ -145,7 +145,7 @@ def _start_emulator(session: nox.Session) -> str:
 def tests(session: nox.Session) -> None:
     """Unit tests and cassette replays, offline."""
     # The framework extras and a TestClient transport: the integrations' offline tests.
-    session.install(".[async,flask,fastapi]", *TEST_DEPS, "httpx>=0.27", "httpx2")
+    session.install(".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2")
     session.run("pytest", "-m", "not live", *session.posargs)
 
 
@@ -233,7 +233,13 @@ def mypy(session: nox.Session) -> None:
     # The frameworks and pytest (workos_sso.testing is a pytest plugin) as the oldest Python gets
     # them: mypy reads their sources as that Python's code, and their newest releases use syntax
     # it lacks (match statements). Resolved for it by uv; mypy only reads them.
-    session.install("--python-version", PYTHONS[0], ".[async,flask,fastapi]", "pytest>=8")
+    session.install(
+        "--python-version",
+        PYTHONS[0],
+        ".[async,flask,fastapi,django]",
+        "django-stubs>=5",
+        "pytest>=8",
+    )
     session.run("mypy", "--strict", *(session.posargs or []))
 
 
@@ -245,7 +251,7 @@ def pyright(session: nox.Session) -> None:
     tests/typing is configured by [tool.pyright] in pyproject.
     """
     # The integrations' public types come from their frameworks: without them, "Unknown".
-    session.install(".[async,flask]", "basedpyright>=1.20")
+    session.install(".[async,flask,fastapi,django]", "basedpyright>=1.20", "django-stubs>=5")
     # --verifytypes reads the installed package: it must be the code as it is now.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("basedpyright", "--verifytypes", "workos_sso", "--ignoreexternal")

@@ -123,14 +123,28 @@ def _fastapi_client(env: dict[str, str], request: pytest.FixtureRequest) -> AppC
 
 @pytest.fixture(scope="module")
 def django_module(recipe_env: dict[str, str]) -> Iterator[Any]:
-    # The recipe configures Django from the environment once, when it is imported.
+    # The recipe configures Django from the environment once, when it is imported: the first
+    # test module to load it (this one or tests/integrations/test_django.py) sets the
+    # environment, and each sets the WORKOS_SSO it needs over it.
     saved = dict(os.environ)
     os.environ.update(recipe_env)
     try:
-        yield _load("django_app")
+        module = _load("django_app")
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    from django.test import override_settings
+
+    with override_settings(
+        WORKOS_SSO={
+            "API_KEY": recipe_env["WORKOS_API_KEY"],
+            "CLIENT_ID": recipe_env["WORKOS_CLIENT_ID"],
+            "REDIRECT_URI": recipe_env["WORKOS_REDIRECT_URI"],
+            "BASE_URL": recipe_env["WORKOS_BASE_URL"],
+            "ORGANIZATION": recipe_env["WORKOS_ORGANIZATION_ID"],
+        }
+    ):
+        yield module
 
 
 def _django_client(module: Any) -> AppClient:

@@ -1,59 +1,39 @@
-"""Sign in with WorkOS SSO in Django, as one file: a complete, copyable recipe.
+"""Sign in with WorkOS SSO in Django, as one file: a project on ``workos_sso.integrations.django``.
 
-In a real project the settings go to ``settings.py``, the views to ``views.py`` and the routes to
-``urls.py``; nothing else changes. Run it against the emulator (``python tests/emulator.py``
-prints its URL)::
+In a real project the settings go to ``settings.py``, the view to ``views.py`` and the routes to
+``urls.py``, and ``manage.py migrate`` creates the tables. Run it against the emulator
+(``python tests/emulator.py`` prints its URL)::
 
-    pip install workos-sso django
+    pip install 'workos-sso[django]'
     export WORKOS_API_KEY=sk_test_default WORKOS_CLIENT_ID=client_01TESTCLIENT
     export WORKOS_BASE_URL=http://127.0.0.1:4100          # the emulator; omit for WorkOS
     export WORKOS_REDIRECT_URI=http://127.0.0.1:8000/callback
     export WORKOS_ORGANIZATION_ID=org_...                  # optional: the "Sign in" button's
     python docs/examples/django_app.py runserver 127.0.0.1:8000
 
-Routes: ``/`` (sign-in page, or who is signed in), ``/login?organization=...&next=/path``,
-``POST /login/email``, ``/callback`` (must match ``WORKOS_REDIRECT_URI``) and ``POST /logout``.
+Routes: ``/`` (sign-in page, or who is signed in), ``/account`` (``@login_required``),
+``/login?organization=...&next=/path``, ``POST /login/email``, ``/callback`` (must match
+``WORKOS_REDIRECT_URI``) and ``POST /logout``: the integration's views, routed here without
+the trailing slashes its ``urls.py`` has, so that every recipe has the same routes.
 
-Tenancy: ``handle_callback`` refuses a profile from any organization other than the one the
-sign-in was started for. That proves where the sign-in came from, not which of *your* tenants
-the user belongs to: a real app maps ``profile.organization_id`` to its own tenant (refusing an
-organization it has no tenant for) and never grants access on the email address alone. This
-recipe takes the organization from ``/login?organization=`` so the demo can reach any
-organization; a real app decides the organization on the server, for example from the subdomain
-or its own tenant table.
+Tenancy: the callback refuses a profile from any organization other than the one the sign-in
+was started for, and the user is linked by profile id, never by email alone. A real app also
+maps ``result.profile.organization_id`` to its own tenant in a ``sign_in_completed`` receiver,
+raising ``PermissionDenied`` for an organization it has no tenant for.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import sys
-from typing import Optional
+import tempfile
 from urllib.parse import urlsplit
 
 import django
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path
-from django.views.decorators.http import require_GET, require_POST
-
-from workos_sso import (
-    InvalidGrantError,
-    NoSSOForDomainError,
-    SessionUser,
-    SignInError,
-    SSOClient,
-    StateError,
-    UnexpectedOrganizationError,
-    WorkOSError,
-    handle_callback,
-    safe_return_to,
-    start_sign_in,
-)
 
 REDIRECT_URI = os.environ["WORKOS_REDIRECT_URI"]
-DEFAULT_ORGANIZATION = os.environ.get("WORKOS_ORGANIZATION_ID", "")
 _redirect = urlsplit(REDIRECT_URI)
 LOCAL_DEVELOPMENT = _redirect.scheme == "http" and _redirect.hostname in (
     "localhost",
@@ -67,36 +47,81 @@ settings.configure(
     SECRET_KEY=os.environ.get("APP_SECRET_KEY") or secrets.token_hex(32),
     ROOT_URLCONF=__name__,
     ALLOWED_HOSTS=[_redirect.hostname or "localhost", "testserver"],
+    INSTALLED_APPS=[
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+        "workos_sso.integrations.django",
+    ],
     MIDDLEWARE=[
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
     ],
-    INSTALLED_APPS=[],
-    TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates"}],
-    # A signed cookie needs no database; any session engine works the same way.
-    SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+    AUTHENTICATION_BACKENDS=["workos_sso.integrations.django.backends.WorkOSBackend"],
+    WORKOS_SSO={
+        "API_KEY": os.environ.get("WORKOS_API_KEY"),
+        "CLIENT_ID": os.environ.get("WORKOS_CLIENT_ID"),
+        "REDIRECT_URI": REDIRECT_URI,
+        "BASE_URL": os.environ.get("WORKOS_BASE_URL"),
+        "ORGANIZATION": os.environ.get("WORKOS_ORGANIZATION_ID"),
+    },
+    LOGIN_URL="/login",
+    LOGIN_REDIRECT_URL="/",
+    # A throwaway database: this file creates its tables at start (below).
+    DATABASES={
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(tempfile.mkdtemp(prefix="django-sso-"), "db.sqlite3"),
+        }
+    },
+    DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "context_processors": [
+                    "django.contrib.auth.context_processors.auth",  # {{ user }}
+                    "django.contrib.messages.context_processors.messages",  # why a sign-in failed
+                ]
+            },
+        }
+    ],
     SESSION_COOKIE_HTTPONLY=True,
     # Lax: the cookie comes along on the top-level redirect back from the identity provider.
     SESSION_COOKIE_SAMESITE="Lax",
     SESSION_COOKIE_SECURE=not LOCAL_DEVELOPMENT,
     CSRF_COOKIE_SECURE=not LOCAL_DEVELOPMENT,
+    # The forms carry the token ({% csrf_token %}), so no script needs to read the cookie.
+    CSRF_COOKIE_HTTPONLY=True,
 )
 django.setup()
 
-from django.template import engines  # noqa: E402  (needs the settings above)
+# Everything below needs the settings above.
+from django.contrib.auth.decorators import login_required  # noqa: E402
+from django.core.management import call_command, execute_from_command_line  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.template import engines  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.views.decorators.http import require_GET  # noqa: E402
 
-logger = logging.getLogger(__name__)
-sso = SSOClient.from_env()
+from workos_sso.integrations.django import current_sso_user, views  # noqa: E402
+
+# What `manage.py migrate` does in a real project.
+call_command("migrate", verbosity=0, interactive=False)
 
 PAGE = engines["django"].from_string(
     """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Django SSO example</title></head>
 <body>
-  {% if message %}<p id="message">{{ message }}</p>{% endif %}
-  {% if user %}
+  {% for message in messages %}<p id="message">{{ message }}</p>{% endfor %}
+  {% if user.is_authenticated %}
     <p id="user">Signed in as <strong id="email">{{ user.email }}</strong>
-      ({{ user.first_name|default:"" }} {{ user.last_name|default:"" }}), organization
-      <code id="organization">{{ user.organization_id }}</code>.</p>
+      ({{ user.first_name }} {{ user.last_name }}), organization
+      <code id="organization">{{ sso_user.organization_id }}</code>, account
+      <code id="account">{{ user.pk }}</code>.</p>
     <form method="post" action="/logout">{% csrf_token %}
       <button id="sign-out">Sign out</button></form>
   {% else %}
@@ -113,117 +138,32 @@ PAGE = engines["django"].from_string(
 """
 )
 
-# What the user sees when a callback is refused. Every case ends on the sign-in page: most are
-# harmless (an old tab, a reload, a back button) and a fresh sign-in takes a few seconds.
-EXPIRED = "Your sign-in expired or was already used. Please sign in again."
-WRONG_ORGANIZATION = "That account belongs to another organization. Please sign in again."
-
-
-def back_to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
-    request.session.flush()
-    request.session["message"] = message
-    return HttpResponseRedirect("/")
-
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.session.get("user")
     context = {
-        "message": request.session.pop("message", None),
-        "user": SessionUser.from_dict(user) if user else None,
-        "organization": DEFAULT_ORGANIZATION,
+        # The organization, role and profile id of the sign-in behind request.user.
+        "sso_user": current_sso_user(request),
+        "organization": settings.WORKOS_SSO.get("ORGANIZATION"),
     }
     return HttpResponse(PAGE.render(context, request))
 
 
-@require_GET
-def login(request: HttpRequest) -> HttpResponse:
-    # Demo only: the query string picks the organization. A real app decides it on the server
-    # (from the subdomain, or its own tenant table); the callback then checks the user came
-    # back from that organization.
-    chosen: Optional[str] = request.GET.get("organization") or DEFAULT_ORGANIZATION
-    if not chosen:
-        return back_to_sign_in(request, "Choose an organization, or use your work email.")
-    start = start_sign_in(
-        sso,
-        redirect_uri=REDIRECT_URI,
-        organization=chosen,
-        return_to=safe_return_to(request.GET.get("next")),
-        secret=settings.SECRET_KEY,
-    )
-    request.session["sso_state"] = start.state.value
-    return HttpResponseRedirect(start.url)
-
-
-@require_POST
-def login_by_email(request: HttpRequest) -> HttpResponse:
-    try:
-        start = start_sign_in(
-            sso,
-            redirect_uri=REDIRECT_URI,
-            email=request.POST.get("email", ""),
-            secret=settings.SECRET_KEY,
-        )
-    except NoSSOForDomainError as error:
-        # Where the app has another way to sign in (passwords, magic links), go there.
-        return back_to_sign_in(request, f"{error.domain} does not use single sign-on here.")
-    except WorkOSError:
-        return back_to_sign_in(request, "Enter a work email address such as jane@example.com.")
-    request.session["sso_state"] = start.state.value
-    return HttpResponseRedirect(start.url)
-
-
-@require_GET
-def callback(request: HttpRequest) -> HttpResponse:
-    try:
-        result = handle_callback(
-            sso,
-            request.GET,
-            # Popped, so this state is good for one callback only.
-            expected_state=request.session.pop("sso_state", None),
-            secret=settings.SECRET_KEY,
-        )
-    except (StateError, InvalidGrantError):
-        return back_to_sign_in(request, EXPIRED)
-    except UnexpectedOrganizationError:
-        return back_to_sign_in(request, WRONG_ORGANIZATION)
-    except SignInError as error:
-        logger.warning("SSO sign-in failed: %s", error)
-        return back_to_sign_in(request, f"Sign-in failed ({error.error}). Please try again.")
-    except WorkOSError as error:
-        logger.warning("SSO callback refused: %s", error)
-        return back_to_sign_in(request, "Sign-in failed. Please try again.")
-    # The check above proves which organization the sign-in came from. Before granting access,
-    # a real app maps result.profile.organization_id to its own tenant (and refuses one it has
-    # no tenant for); it never grants access on the email address alone.
-    request.session.cycle_key()  # a new session key for the signed-in user
-    request.session["user"] = SessionUser.from_profile(result.profile).to_dict()
-    return HttpResponseRedirect(result.return_to)
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    user = request.session.get("user")
-    request.session.flush()
-    if not user:
-        return HttpResponseRedirect("/")
-    try:
-        # Ends the identity provider's session too, not just ours.
-        authorization = sso.authorize_logout(profile_id=SessionUser.from_dict(user).id)
-    except WorkOSError:
-        return HttpResponseRedirect("/")
-    return HttpResponseRedirect(authorization.logout_url)
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f"Your account: {request.user.get_username()}", content_type="text/plain")
 
 
 urlpatterns = [
     path("", home),
-    path("login", login),
-    path("login/email", login_by_email),
-    path("callback", callback),
-    path("logout", logout),
+    path("account", account),
+    # Or, with the trailing slashes of most Django projects (/sso/login/, /sso/callback/, ...):
+    # path("sso/", include("workos_sso.integrations.django.urls")),
+    path("login", views.login),
+    path("login/email", views.login_by_email),
+    path("callback", views.callback),
+    path("logout", views.logout),
 ]
 
 if __name__ == "__main__":
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(sys.argv)

@@ -254,3 +254,48 @@ def test_profile_from_another_organization_is_refused(
     # The user signs in at Bar's identity provider instead; the state still says Foo.
     browser.get(_with_query(authorize, organization=organizations["bar"]))
     _assert_signed_out_with(browser, app_url, WRONG_ORGANIZATION)
+
+
+# --- Django only: the user rows the integration keeps -----------------------------------------
+
+
+def _signed_in_account(driver: Any, email: str) -> str:
+    assert _wait_for(driver, "#email").text == email
+    return str(_wait_for(driver, "#account").text)
+
+
+def _sign_out(driver: Any) -> None:
+    _click(driver, "#sign-out")
+    _wait_for_path(driver, "/sso/logout")
+
+
+@pytest.mark.parametrize("app_url", ["django"], indirect=True)
+def test_django_user_row_is_created_once_and_reused(browser: Any, app_url: str) -> None:
+    accounts = []
+    for _ in range(2):
+        browser.get(app_url)
+        _wait_for(browser, "#email-input").send_keys("alice@foo-corp.com")
+        _click(browser, "#sign-in-email")
+        accounts.append(_signed_in_account(browser, "alice@foo-corp.com"))
+        _sign_out(browser)
+    assert accounts[0]
+    assert accounts[0] == accounts[1]
+
+
+@pytest.mark.parametrize("app_url", ["django"], indirect=True)
+def test_django_same_email_in_another_organization_is_another_account(
+    browser: Any, app_url: str, organizations: dict[str, str], idp: IdentityProviderProxy
+) -> None:
+    browser.get(app_url)
+    _wait_for(browser, "#email-input").send_keys("alice@foo-corp.com")
+    _click(browser, "#sign-in-email")
+    foo_account = _signed_in_account(browser, "alice@foo-corp.com")
+    _sign_out(browser)
+    # Bar's identity provider sends a profile with the same address (its admin can mint any).
+    authorize = _pause_at_identity_provider(
+        browser, idp, f"{app_url}/login?organization={organizations['bar']}"
+    )
+    browser.get(_with_query(authorize, login_hint="alice@foo-corp.com"))
+    bar_account = _signed_in_account(browser, "alice@foo-corp.com")
+    assert organizations["bar"] in _page_text(browser)
+    assert bar_account != foo_account
