@@ -65,13 +65,13 @@ from .._errors import (
     WorkOSError,
 )
 from .._login import (
-    Secret,
     SessionUser,
     SignInResult,
     handle_callback_async,
     safe_return_to,
     start_sign_in_async,
 )
+from .._state import Secret
 
 if TYPE_CHECKING:
     from fastapi import APIRouter

@@ -11,12 +11,12 @@ This package imports Django; ``import workos_sso`` does not.
 
 from __future__ import annotations
 
-try:
-    import django  # noqa: F401
-except ImportError as error:  # pragma: no cover - depends on what is installed
+import importlib.util
+
+if importlib.util.find_spec("django") is None:  # pragma: no cover - depends on what is installed
     raise ImportError(
         "workos_sso.integrations.django needs Django: pip install 'workos-sso[django]'"
-    ) from error
+    )
 
 from .signals import sign_in_completed
 from .users import current_sso_user

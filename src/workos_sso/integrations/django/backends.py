@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, cast
+from typing import Any, Optional
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
@@ -121,8 +121,9 @@ class WorkOSBackend(BaseBackend):
     def create_user(self, profile: Profile) -> AbstractBaseUser:
         """A new user for a profile seen for the first time; override to fill in more fields."""
         user_model = get_user_model()
-        username_field = str(user_model.USERNAME_FIELD)
-        user = cast(AbstractBaseUser, user_model(**{username_field: USERNAME_PREFIX + profile.id}))
+        # getattr: django-stubs releases disagree on whether the model class declares it.
+        username_field = str(getattr(user_model, "USERNAME_FIELD"))  # noqa: B009
+        user: AbstractBaseUser = user_model(**{username_field: USERNAME_PREFIX + profile.id})
         user.set_unusable_password()
         self._copy_profile(user, profile)
         user.save()
