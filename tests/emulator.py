@@ -72,3 +72,22 @@ if __name__ == "__main__":
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+#: The seed's organizations by short name, with an email domain each one's connection serves.
+SEEDED_DOMAINS = {"foo": "foo-corp.com", "bar": "bar.example"}
+
+
+def seeded_organizations(base_url: str) -> dict[str, str]:
+    """The ids of the seed's organizations (``foo``: Foo Corp, ``bar``: Bar Inc) on a running
+    emulator, which makes new ids each time it starts."""
+    # Imported here: nox imports this module where workos_sso's dependencies are not installed.
+    from workos_sso import SSOClient, find_connection_for_email
+
+    found: dict[str, str] = {}
+    with SSOClient(api_key=DEFAULT_API_KEY, client_id=CLIENT_ID, base_url=base_url) as sso:
+        for name, domain in SEEDED_DOMAINS.items():
+            organization = find_connection_for_email(sso, f"someone@{domain}").organization_id
+            assert organization is not None, f"the seed's {domain} connection has no organization"
+            found[name] = organization
+    return found

@@ -51,18 +51,9 @@ class AppClient:
     post: Callable[[str, dict[str, str]], Reply]
 
 
-def _organization(sso: SSOClient, domain: str) -> str:
-    organization = find_connection_for_email(sso, f"someone@{domain}").organization_id
-    assert organization is not None
-    return organization
-
-
 @pytest.fixture(scope="module")
 def recipe_env(emulator_url: str) -> dict[str, str]:
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
-    ) as sso:
-        foo = _organization(sso, "foo-corp.com")
+    foo = emulator.seeded_organizations(emulator_url)["foo"]
     return {
         "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
         "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
@@ -307,7 +298,7 @@ def test_callback_in_another_browser_is_refused(
 
 
 def test_profile_from_another_organization_is_refused(app: AppClient, sso: SSOClient) -> None:
-    bar = _organization(sso, "bar.example")
+    bar = emulator.seeded_organizations(sso.base_url)["bar"]
     authorize = with_query(_start(app), organization=bar)
     text = _message_after(app, app.get(_follow_authorization(authorize)))
     assert WRONG_ORGANIZATION in text

@@ -23,7 +23,6 @@ import pytest
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
 from tests.loopback import LoopbackServer, Reply, Route, closed_port
-from workos_sso import SSOClient, find_connection_for_email
 from workos_sso._cli import main
 from workos_sso._cli.browser import Browser, Hop, HostPolicy, parse_set_cookie, where, with_query
 from workos_sso._cli.verify import Probe, VerifyOptions, altered
@@ -285,12 +284,7 @@ def test_a_redirect_uri_off_this_machine_is_never_requested(
 
 @pytest.fixture(scope="module")
 def organization(emulator_url: str) -> str:
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
-    ) as sso:
-        found = find_connection_for_email(sso, "someone@foo-corp.com").organization_id
-    assert found is not None
-    return found
+    return emulator.seeded_organizations(emulator_url)["foo"]
 
 
 def _app_env(emulator_url: str, port: int, **extra: str) -> dict[str, str]:

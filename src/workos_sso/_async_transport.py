@@ -11,7 +11,7 @@ import asyncio
 import copy
 import urllib.request
 from collections.abc import Mapping
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -41,7 +41,8 @@ class _Pool:
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.closed = False
 
-    def session_for_this_loop(self) -> aiohttp.ClientSession:
+    def session_for_this_loop(self, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+        """The session to send through, made on first use with ``timeout`` as its default."""
         if self.closed:
             raise ConfigurationError("This AsyncSSOClient is closed; create a new client.")
         loop = asyncio.get_running_loop()
@@ -57,6 +58,7 @@ class _Pool:
                 connector=aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=POOL_SIZE),
                 cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
                 trust_env=False,
+                timeout=timeout,
             )
             # aiohttp resends an idempotent request once by itself when a kept-alive connection
             # drops. The protocol's retry policy decides every retry (max_retries=0 is one
@@ -120,8 +122,13 @@ class AsyncTransport:
         return await self.send(action)
 
     async def send(self, request: Request) -> Outcome:
-        session = self._pool.session_for_this_loop()
+        session = self._pool.session_for_this_loop(self._timeout)
         headers = {**self._headers, **request.headers} if request.headers else self._headers
+        options: dict[str, Any] = {}
+        if session.timeout is not self._timeout:  # a caller's session, or with_options
+            options["timeout"] = self._timeout
+        if self._proxy is not None:
+            options["proxy"] = self._proxy
         try:
             async with session.request(
                 request.method,
@@ -132,19 +139,25 @@ class AsyncTransport:
                 data=request.body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=self._timeout,
-                proxy=self._proxy,
+                **options,
             ) as response:
                 # Leaving this block before the body is read whole (too large, cancelled)
                 # closes the connection instead of returning it to the pool half-read.
                 body = BodyReader(response.status, response.content_length)
-                if body.wants_more:
-                    async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
-                        if not body.add(chunk):
-                            break
+                declared = response.content_length
+                if body.wants_more and declared != 0:
+                    if declared is not None:
+                        # One read for a body of known length (the API's usual answer).
+                        body.add(await response.content.readexactly(declared))
+                    else:
+                        async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+                            if not body.add(chunk):
+                                break
                 return body.outcome(response.reason or "", response.headers)
         except aiohttp.ClientError as exc:
             return _fault(exc)
+        except asyncio.IncompleteReadError:
+            return Fault(FaultKind.BROKEN, "the connection broke while the response was being read")
         except asyncio.TimeoutError as exc:  # raised by aiohttp for a sock_read timeout
             return Fault(FaultKind.READ_TIMEOUT, str(exc))
 

@@ -52,17 +52,7 @@ def idp(e2e_emulator: str) -> Iterator[IdentityProviderProxy]:
 
 @pytest.fixture(scope="module")
 def organizations(e2e_emulator: str) -> dict[str, str]:
-    from workos_sso import SSOClient, find_connection_for_email
-
-    found = {}
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=e2e_emulator
-    ) as sso:
-        for name, email in (("foo", "x@foo-corp.com"), ("bar", "x@bar.example")):
-            organization_id = find_connection_for_email(sso, email).organization_id
-            assert organization_id is not None
-            found[name] = organization_id
-    return found
+    return emulator.seeded_organizations(e2e_emulator)
 
 
 @pytest.fixture(scope="module", params=["flask", "fastapi", "django"])

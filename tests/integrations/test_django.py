@@ -28,9 +28,7 @@ from workos_sso import (
     Profile,
     ProfileAndToken,
     SignInResult,
-    SSOClient,
     create_state,
-    find_connection_for_email,
 )
 
 EXAMPLES = emulator.ROOT / "docs" / "examples"
@@ -439,15 +437,7 @@ def test_the_apps_urls_with_trailing_slashes(project: ModuleType) -> None:
 
 @pytest.fixture(scope="module")
 def organizations(emulator_url: str) -> dict[str, str]:
-    found = {}
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
-    ) as sso:
-        for name, email in (("foo", "x@foo-corp.com"), ("bar", "x@bar.example")):
-            organization = find_connection_for_email(sso, email).organization_id
-            assert organization is not None
-            found[name] = organization
-    return found
+    return emulator.seeded_organizations(emulator_url)
 
 
 @pytest.fixture

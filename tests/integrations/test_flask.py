@@ -513,15 +513,7 @@ def _follow_authorization(url: str) -> str:
 
 @pytest.fixture
 def emulator_app(emulator_url: str) -> tuple[Any, dict[str, str]]:
-    from workos_sso import SSOClient, find_connection_for_email
-
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
-    ) as sso:
-        organizations = {
-            name: str(find_connection_for_email(sso, email).organization_id)
-            for name, email in (("foo", "x@foo-corp.com"), ("bar", "x@bar.example"))
-        }
+    organizations = emulator.seeded_organizations(emulator_url)
     tenants = {organizations["foo"]: "foo-tenant"}
 
     def map_tenant(result: SignInResult) -> Optional[SessionUser]:

@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from tests import emulator
-from workos_sso import ConfigurationError, SSOClient, find_connection_for_email
+from workos_sso import ConfigurationError
 from workos_sso.integrations.starlette import (
     EXPIRED,
     MESSAGE_KEY,
@@ -269,12 +269,8 @@ def test_importing_workos_sso_imports_no_framework() -> None:
 
 
 def _organization(emulator_url: str, domain: str) -> str:
-    with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
-    ) as sso:
-        organization = find_connection_for_email(sso, f"someone@{domain}").organization_id
-    assert organization is not None
-    return organization
+    name = {domain: name for name, domain in emulator.SEEDED_DOMAINS.items()}[domain]
+    return emulator.seeded_organizations(emulator_url)[name]
 
 
 def _sign_in(client: TestClient, start: str) -> Any:
