@@ -153,11 +153,18 @@ class BlockingPager(Iterator[T]):
 
     def pages(self) -> Iterator[Page[T]]:
         pages = self.pager.pages()
-        while True:
-            try:
-                yield self._owner.wait(_anext(pages))
-            except StopAsyncIteration:
-                return
+        try:
+            while True:
+                try:
+                    page = self._owner.wait(_anext(pages))
+                except StopAsyncIteration:
+                    return
+                yield page
+        finally:
+            # Closed here, on the client's loop, when the test drops this iterator: left to the
+            # garbage collector, the async generator's aclose() would find that loop closed.
+            if not self._owner.loop.is_closed():
+                self._owner.wait(pages.aclose())
 
 
 async def _anext(iterator: AsyncIterator[T]) -> T:
