@@ -24,6 +24,13 @@ SEED = Path(__file__).resolve().parent / "seed.yaml"
 SPARE_API_KEYS = ("sk_test_bulk_one", "sk_test_bulk_two", "sk_test_bulk_three", "sk_test_bulk_four")
 #: A key for the async client's load test alone (a thousand calls in a few seconds).
 LOAD_API_KEY = "sk_test_async_load"
+#: Keys of their own for the busiest groups of live tests: the emulator allows each key 999
+#: requests a minute, and one key for the whole session would run out.
+ASYNC_KIND_API_KEY = "sk_test_async_kind"
+RECIPES_API_KEY = "sk_test_recipes"
+VERIFY_API_KEY = "sk_test_verify"
+INTEGRATIONS_API_KEY = "sk_test_integrations"
+SECRETS_API_KEY = "sk_test_secrets"
 CLIENT_ID = "client_01TESTCLIENT"
 
 

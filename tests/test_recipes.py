@@ -55,7 +55,7 @@ class AppClient:
 def recipe_env(emulator_url: str) -> dict[str, str]:
     foo = emulator.seeded_organizations(emulator_url)["foo"]
     return {
-        "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+        "WORKOS_API_KEY": emulator.RECIPES_API_KEY,
         "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
         "WORKOS_BASE_URL": emulator_url,
         "WORKOS_REDIRECT_URI": REDIRECT_URI,
@@ -175,7 +175,7 @@ def app(request: pytest.FixtureRequest) -> AppClient:
 @pytest.fixture
 def sso(emulator_url: str) -> Iterator[SSOClient]:
     with SSOClient(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
+        api_key=emulator.RECIPES_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
     ) as client:
         yield client
 

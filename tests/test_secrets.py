@@ -82,7 +82,7 @@ def test_no_secret_in_repr_str_errors_or_debug_logs(
     caplog.set_level(logging.DEBUG, logger="aiohttp")
     caplog.set_level(logging.DEBUG, logger="asyncio")
     sso = make_client(
-        api_key=emulator.DEFAULT_API_KEY,
+        api_key=emulator.SECRETS_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=base_url,
         max_retry_wait=1.0,
@@ -134,7 +134,7 @@ def test_no_secret_in_repr_str_errors_or_debug_logs(
     errors.append(unknown_code.value)
 
     secrets = {
-        "API key": emulator.DEFAULT_API_KEY,
+        "API key": emulator.SECRETS_API_KEY,
         "wrong API key": WRONG_API_KEY,
         "access token": result.access_token,
         "tampered access token": tampered_token,

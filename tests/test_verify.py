@@ -290,7 +290,7 @@ def organization(emulator_url: str) -> str:
 def _app_env(emulator_url: str, port: int, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+        "WORKOS_API_KEY": emulator.VERIFY_API_KEY,
         "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
         "WORKOS_BASE_URL": emulator_url,
         "WORKOS_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",

@@ -446,7 +446,7 @@ def live(project: ModuleType, emulator_url: str, organizations: dict[str, str]) 
 
     with override_settings(
         WORKOS_SSO={
-            "API_KEY": emulator.DEFAULT_API_KEY,
+            "API_KEY": emulator.INTEGRATIONS_API_KEY,
             "CLIENT_ID": emulator.CLIENT_ID,
             "REDIRECT_URI": REDIRECT_URI,
             "BASE_URL": emulator_url,

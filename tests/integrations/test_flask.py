@@ -526,7 +526,7 @@ def emulator_app(emulator_url: str) -> tuple[Any, dict[str, str]]:
     app, _ = make_app(
         _config(
             emulator_url,
-            WORKOS_API_KEY=emulator.DEFAULT_API_KEY,
+            WORKOS_API_KEY=emulator.INTEGRATIONS_API_KEY,
             WORKOS_CLIENT_ID=emulator.CLIENT_ID,
         ),
         on_sign_in=map_tenant,

@@ -43,7 +43,7 @@ OFFLINE = "http://127.0.0.1:9"  # nothing listens: the offline tests must not ca
 
 def _env(base_url: str = OFFLINE, **changes: str) -> dict[str, str]:
     return {
-        "WORKOS_API_KEY": emulator.DEFAULT_API_KEY,
+        "WORKOS_API_KEY": emulator.INTEGRATIONS_API_KEY,
         "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
         "WORKOS_BASE_URL": base_url,
         "WORKOS_REDIRECT_URI": REDIRECT_URI,
