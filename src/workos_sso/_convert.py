@@ -172,9 +172,14 @@ def _structure_tuple_factory(type_: Any) -> Callable[[object, object], tuple[Any
     def structure_tuple(value: object, _: object) -> tuple[Any, ...]:
         # A JSON string is iterable too; only a JSON array may become a tuple.
         if isinstance(value, list):
-            if all(type(item) is dict for item in value):
-                return tuple([structure_fields(item, item_type) for item in value])
-            return tuple([structure_item(item, item_type) for item in value])  # says which
+            return tuple(
+                [
+                    # The model's generated function for a JSON object (every item, in a good
+                    # answer); the checked hook for anything else, to raise the right error.
+                    (structure_fields if type(item) is dict else structure_item)(item, item_type)
+                    for item in value
+                ]
+            )
         if value is None:
             return ()
         raise TypeError(f"expected an array, got {type(value).__name__}")
@@ -238,7 +243,10 @@ _FIELDS_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
 def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
-    structure_fields = cattrs.gen.make_dict_structure_fn(model, converter)
+    # ``object`` is the API's constant type tag ("connection", "profile", ...): the model's
+    # default is the same string, so it is not read from each answer.
+    constant_tag = {"object": cattrs.gen.override(omit=True)} if _has_tag(model) else {}
+    structure_fields = cattrs.gen.make_dict_structure_fn(model, converter, **constant_tag)
     _FIELDS_HOOKS[model] = structure_fields
 
     def structure_model(value: Any, _: Any) -> Any:
@@ -247,6 +255,11 @@ def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
         return structure_fields(value, model)
 
     return structure_model
+
+
+def _has_tag(model: type[Any]) -> bool:
+    field = getattr(attrs.fields(model), "object", None)
+    return field is not None and isinstance(field.default, str)
 
 
 def _structure_dicts_hook(item_type: Any) -> Callable[[Any, Any], Any]:
