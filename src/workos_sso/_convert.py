@@ -245,8 +245,12 @@ _FIELDS_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
     # ``object`` is the API's constant type tag ("connection", "profile", ...): the model's
     # default is the same string, so it is not read from each answer.
-    constant_tag = {"object": cattrs.gen.override(omit=True)} if _has_tag(model) else {}
-    structure_fields = cattrs.gen.make_dict_structure_fn(model, converter, **constant_tag)
+    if _has_tag(model):
+        structure_fields = cattrs.gen.make_dict_structure_fn(
+            model, converter, object=cattrs.gen.override(omit=True)
+        )
+    else:
+        structure_fields = cattrs.gen.make_dict_structure_fn(model, converter)
     _FIELDS_HOOKS[model] = structure_fields
 
     def structure_model(value: Any, _: Any) -> Any:
