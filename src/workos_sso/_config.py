@@ -197,3 +197,35 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# --- settings of the framework integrations ---------------------------------------------------
+# One rule each, for Flask, Django and Starlette alike; ``setting`` is the name the app's own
+# configuration uses (``app.config['WORKOS_REDIRECT_URI']``, ``WORKOS_SSO['REDIRECT_URI']``...).
+
+
+def check_redirect_uri(value: object, *, setting: str) -> str:
+    """The callback's absolute URL: https (plain http on loopback only), a path, no query."""
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ConfigurationError(f"{setting} must be the callback's absolute URL.")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{setting} must be an absolute URL such as https://app.example.com/callback."
+        )
+    if parts.username is not None or parts.password is not None or "\\" in value:
+        raise ConfigurationError(f"{setting} must not hold credentials or backslashes.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigurationError(f"{setting} must use https except for localhost.")
+    if parts.path in ("", "/") or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{setting} must name the callback's path, such as /callback, and have no query "
+            "or fragment."
+        )
+    return value
+
+
+def is_local_development(redirect_uri: str) -> bool:
+    """Plain-HTTP loopback: the only place a session cookie may go without ``Secure``."""
+    parts = urlsplit(redirect_uri)
+    return parts.scheme == "http" and is_loopback(parts.hostname or "")

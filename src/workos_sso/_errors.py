@@ -51,7 +51,8 @@ The classes below are defined in this order::
     │   ├── ProfileNotAllowedOutsideOrganizationError
     │   └── SignInRedirectUriMismatchError
     ├── UnexpectedOrganizationError
-    └── NoSSOForDomainError
+    ├── NoSSOForDomainError
+    └── SignInRefused
 
 Down to ``RedirectUriMismatchError`` they come from making a client and calling the API; the rest
 come from the login flow (``workos_sso._login``).
@@ -104,6 +105,7 @@ __all__ = [
     "ServerError",
     "SignInError",
     "SignInRedirectUriMismatchError",
+    "SignInRefused",
     "SignInServerError",
     "SingleLogoutUnavailableError",
     "StateError",
@@ -577,3 +579,24 @@ class NoSSOForDomainError(WorkOSError):
     def __init__(self, message: str, *, domain: str) -> None:
         super().__init__(message)
         self.domain = domain
+
+
+class SignInRefused(WorkOSError):
+    """The app refuses a sign-in that WorkOS completed: raised by an ``on_sign_in`` hook.
+
+    The framework integrations catch it, forget the pending sign-in and show ``message`` on the
+    sign-in page; a session that was already signed in stays as it was. The message is the
+    app's own sentence, so write one fit for the user to read, free of secrets and of anything
+    copied from the profile.
+
+    Example:
+        ```python
+        def on_sign_in(request, result):
+            if result.profile.organization_id not in TENANTS:
+                raise SignInRefused("Your organization has no account here yet.")
+            return None
+        ```
+    """
+
+    def __init__(self, message: str = "You cannot sign in to this site with that account.") -> None:
+        super().__init__(message)
