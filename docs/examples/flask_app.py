@@ -6,19 +6,17 @@ Run it against the emulator (``python tests/emulator.py`` prints its URL)::
     export WORKOS_API_KEY=sk_test_default WORKOS_CLIENT_ID=client_01TESTCLIENT
     export WORKOS_BASE_URL=http://127.0.0.1:4100          # the emulator; omit for WorkOS
     export WORKOS_REDIRECT_URI=http://127.0.0.1:5000/callback
-    export WORKOS_ORGANIZATION_ID=org_...                  # optional: the "Sign in" button's
+    export WORKOS_ORGANIZATION_ID=org_...                  # the "Sign in" button's organization
     python docs/examples/flask_app.py
 
 The extension adds ``/login?organization=...&next=/path``, ``POST /login/email``, ``/callback``
 (the path of ``WORKOS_REDIRECT_URI``) and ``POST /logout``; this app adds ``/`` (the sign-in
 page, or who is signed in) and ``/account`` (signed-in users only).
 
-Tenancy: the callback refuses a profile from any organization other than the one the sign-in was
-started for. That proves where the sign-in came from, not which of *your* tenants the user
-belongs to: the ``on_sign_in`` hook below is where a real app maps the organization to its own
-tenant, refusing one it has none for (here: ``ALLOWED_ORGANIZATIONS``, a comma-separated list,
-when set). This demo lets ``/login?organization=`` reach any organization; a real app decides the
-organization on the server, for example from the subdomain.
+Who may sign in: ``WORKOS_ALLOWED_ORGANIZATIONS`` (comma-separated ids, or ``*``); unset, only
+``WORKOS_ORGANIZATION_ID``. The extension refuses any other organization at ``/login`` and again
+at the callback, so the app's pages never see a user from elsewhere. The page below prints
+the messages and the user through Jinja, which escapes them.
 """
 
 from __future__ import annotations
@@ -31,8 +29,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, get_flashed_messages, render_template_string
 
-from workos_sso import SessionUser, SignInResult
-from workos_sso.integrations.flask import SignInRefused, WorkOSSSO, current_user, login_required
+from workos_sso.integrations.flask import WorkOSSSO, current_user, login_required
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Flask SSO example</title></head>
@@ -73,16 +70,14 @@ def create_app(environ: Optional[Mapping[str, str]] = None) -> Flask:
     env = os.environ if environ is None else environ
     app = Flask(__name__)
     app.config.update({key: env[key] for key in SETTINGS if env.get(key)})
+    allowed = env.get("WORKOS_ALLOWED_ORGANIZATIONS")
+    if allowed:
+        app.config["WORKOS_ALLOWED_ORGANIZATIONS"] = (
+            "*" if allowed == "*" else [org for org in allowed.split(",") if org]
+        )
     # Without APP_SECRET_KEY every restart signs everyone out, which is fine on a laptop only.
     app.secret_key = env.get("APP_SECRET_KEY") or secrets.token_hex(32)
-    allowed = {org for org in env.get("ALLOWED_ORGANIZATIONS", "").split(",") if org}
-    sso = WorkOSSSO(app)
-
-    @sso.on_sign_in
-    def check_tenant(result: SignInResult) -> Optional[SessionUser]:
-        if allowed and result.profile.organization_id not in allowed:
-            raise SignInRefused("Your organization has no account here.")
-        return None  # keep SessionUser.from_profile(result.profile)
+    WorkOSSSO(app)
 
     @app.get("/")
     def home() -> str:

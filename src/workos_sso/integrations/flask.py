@@ -5,23 +5,16 @@ from flask import Flask
 from workos_sso.integrations.flask import WorkOSSSO, current_user, login_required
 
 app = Flask(__name__)
-app.config.from_prefixed_env()  # WORKOS_API_KEY, WORKOS_CLIENT_ID, WORKOS_REDIRECT_URI, ...
+app.config.from_prefixed_env()  # SECRET_KEY, WORKOS_REDIRECT_URI, WORKOS_ALLOWED_ORGANIZATIONS...
 sso = WorkOSSSO(app)
 ```
 
-The extension registers a blueprint named ``workos_sso`` with four routes:
-
-* ``GET /login`` starts a sign-in: ``?organization=``, ``?connection=`` or ``?provider=`` (else
-  ``WORKOS_ORGANIZATION_ID``), and ``?next=`` for where to go afterwards (same-site paths only).
-* ``POST /login/email`` starts a sign-in from a form's ``email`` field, at the connection of the
-  address's domain.
-* ``GET <the path of WORKOS_REDIRECT_URI>`` finishes it: checks the single-use state, refuses a
-  profile from another organization, runs the app's ``on_sign_in`` hook, and starts a fresh
-  session for the signed-in user.
-* ``POST /logout`` signs out, at the identity provider too where WorkOS can.
-
-Every refused sign-in ends on the sign-in page (``WORKOS_SSO_SIGN_IN_PAGE``, ``/`` by default)
-with a short message, flashed in the ``workos_sso`` category.
+The extension registers a blueprint named ``workos_sso`` with ``GET /login``,
+``POST /login/email``, ``GET <the path of WORKOS_REDIRECT_URI>`` and ``POST /logout``. What they
+decide (the policy, the checks of a callback, the messages, what the session keeps) is the
+shared flow of ``workos_sso.integrations``; this module only moves Flask's requests, session and
+responses. A refused sign-in ends on the sign-in page with a message flashed in the
+``workos_sso`` category, and leaves an established session as it was.
 
 Importing this module imports Flask; ``import workos_sso`` does not.
 """
@@ -29,53 +22,39 @@ Importing this module imports Flask; ``import workos_sso`` does not.
 from __future__ import annotations
 
 import functools
+import os
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, TypeVar, Union, cast
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Callable, Optional, TypeVar, cast
+from urllib.parse import urlsplit
 
 import attrs
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    request,
-    session,
-)
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.local import LocalProxy
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from .._client import SSOClient
-from .._config import is_loopback
-from .._errors import (
-    ConfigurationError,
-    InvalidGrantError,
-    InvalidParameterError,
-    NoSSOForDomainError,
-    SignInError,
-    StateError,
-    UnexpectedOrganizationError,
-    UnsafeReturnToError,
-    WorkOSError,
-)
-from .._login import (
-    SessionUser,
-    SignInResult,
-    handle_callback,
-    safe_return_to,
-    start_sign_in,
-    validate_return_to,
+from .._config import check_redirect_uri, is_local_development
+from .._errors import ConfigurationError, SignInRefused
+from .._login import SessionUser, SignInResult
+from ._drive import run
+from ._flow import (
+    AcceptSignIn,
+    Effect,
+    EndSession,
+    Redirect,
+    SignInFlow,
+    SignInPolicy,
+    StartSession,
+    Steps,
+    check_secret_key,
+    check_site_path,
+    with_next,
 )
 
 __all__ = [
-    "EXPIRED",
     "FLASH_CATEGORY",
-    "SESSION_STATE_KEY",
-    "SESSION_USER_KEY",
-    "WRONG_ORGANIZATION",
     "SignInHook",
     "SignInRefused",
     "WorkOSSSO",
@@ -84,84 +63,53 @@ __all__ = [
     "login_required",
 ]
 
-#: Where the signed-in user is kept in Flask's session: ``SessionUser.to_dict()``.
-SESSION_USER_KEY = "workos_sso.user"
-#: Where the state of a sign-in in progress is kept in Flask's session, until its callback.
-SESSION_STATE_KEY = "workos_sso.state"
 #: The category of the messages the extension flashes (``get_flashed_messages``).
 FLASH_CATEGORY = "workos_sso"
 
-#: The message for a callback with a missing, spent, altered or expired state or code.
-EXPIRED = "Your sign-in expired or was already used. Please sign in again."
-#: The message for a profile from another organization than the sign-in was started for.
-WRONG_ORGANIZATION = "That account belongs to another organization. Please sign in again."
-_REFUSED = "You cannot sign in to this site with that account."
-_FAILED = "Sign-in failed. Please try again."
-_NO_SELECTOR = "Choose an organization, or sign in with your work email."
-_BAD_EMAIL = "Enter a work email address such as jane@example.com."
-
 F = TypeVar("F", bound=Callable[..., Any])
-#: The ``on_sign_in`` hook: the completed sign-in in, the session's user (or ``None`` for
-#: ``SessionUser.from_profile(result.profile)``) out; raise ``SignInRefused`` to refuse.
-SignInHook = Callable[[SignInResult], Optional[SessionUser]]
+#: ``on_sign_in(request, result)``: the ``SessionUser`` to keep, ``None`` for the profile's, or
+#: raise ``SignInRefused("a sentence for the user")``.
+SignInHook = Callable[[Request, SignInResult], Optional[SessionUser]]
 
-
-class SignInRefused(WorkOSError):
-    """Raise it in an ``on_sign_in`` hook to refuse a sign-in WorkOS completed.
-
-    For example for an organization the app has no tenant for, or a user it has disabled. The
-    user lands on the sign-in page with ``message`` (keep it short and free of secrets); the
-    session stays signed out.
-    """
-
-    def __init__(self, message: str = _REFUSED) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@attrs.frozen
-class _Settings:
-    redirect_uri: str
-    callback_path: str
-    organization: Optional[str]
-    sign_in_page: str
-    after_sign_out: str
+# Read from app.config, else from the environment (the quickstart exports them).
+_FROM_ENVIRONMENT = (
+    "WORKOS_API_KEY",
+    "WORKOS_CLIENT_ID",
+    "WORKOS_BASE_URL",
+    "WORKOS_REDIRECT_URI",
+    "WORKOS_ORGANIZATION_ID",
+)
 
 
 @attrs.frozen
 class _AppState:
     extension: WorkOSSSO
     client: SSOClient
-    settings: _Settings
+    flow: SignInFlow
+    callback_path: str
 
 
 class WorkOSSSO:
     """The Flask extension: ``WorkOSSSO(app)``, or ``sso = WorkOSSSO()`` then ``init_app(app)``.
 
-    Settings, read from ``app.config`` by ``init_app``:
+    Settings, read from ``app.config`` by ``init_app`` (those named ``WORKOS_*`` in the first
+    two rows also from the environment); docs/integrations/flask.md has the table:
 
-    * ``WORKOS_API_KEY`` and ``WORKOS_CLIENT_ID`` (required unless ``client`` is given),
-      ``WORKOS_BASE_URL`` (optional: the emulator in development).
-    * ``WORKOS_REDIRECT_URI`` (required): the callback URL registered at WorkOS; its path is the
-      callback route's. Plain HTTP only on localhost.
-    * ``WORKOS_ORGANIZATION_ID`` (optional): the organization ``/login`` signs in to when the
-      query names none.
-    * ``WORKOS_SSO_SIGN_IN_PAGE`` (``"/"``): where refused sign-ins land, with a flashed message.
-    * ``WORKOS_SSO_AFTER_SIGN_OUT`` (``"/"``): where sign-out lands when the identity provider's
-      session cannot be ended too.
-    * ``SECRET_KEY`` (required, 16 bytes or more): signs Flask's session and the sign-in state.
-
-    ``init_app`` also makes the session cookie ``HttpOnly`` and ``SameSite=Lax``, and ``Secure``
-    unless ``WORKOS_REDIRECT_URI`` is plain-HTTP localhost, wherever the app left Flask's default.
+    * ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` (unless ``client`` is given), ``WORKOS_BASE_URL``.
+    * ``WORKOS_REDIRECT_URI`` (required), ``WORKOS_ORGANIZATION_ID`` (the default organization).
+    * ``WORKOS_ALLOWED_ORGANIZATIONS``: organization ids, or ``"*"``; unset, only
+      ``WORKOS_ORGANIZATION_ID`` (or, without it, every organization, with a warning).
+    * ``WORKOS_ALLOWED_PROVIDERS``: social providers allowed (none by default).
+    * ``WORKOS_SSO_PKCE`` (``False``), ``WORKOS_SSO_SIGN_IN_PAGE`` and
+      ``WORKOS_SSO_AFTER_SIGN_OUT`` (``"/"``).
+    * ``SECRET_KEY`` (required): signs the session and each sign-in's state.
 
     Args:
         app: the app to set up now; leave it out and call ``init_app`` later.
-        url_prefix: put the sign-in and sign-out routes under this path (``"/auth"``: the
-            routes become ``/auth/login`` ...); the callback's path is always
-            ``WORKOS_REDIRECT_URI``'s.
+        url_prefix: put ``/login`` and ``/logout`` under this path (``"/auth"``); the
+            callback's path is always ``WORKOS_REDIRECT_URI``'s.
         on_sign_in: the hook for completed sign-ins (see ``on_sign_in``).
-        client: an ``SSOClient`` to use instead of one made from the ``WORKOS_*`` settings:
-            for other timeouts, a ``requests.Session`` of the app's, or tests.
+        client: an ``SSOClient`` to use instead of one made from the settings.
 
     Raises:
         ConfigurationError: a setting is missing or malformed; the message names it.
@@ -189,25 +137,12 @@ class WorkOSSSO:
             self.init_app(app)
 
     def on_sign_in(self, hook: SignInHook) -> SignInHook:
-        """Register the hook that runs after WorkOS completed a sign-in; usable as a decorator.
+        """Register the hook that runs after a sign-in passed every check; usable as a decorator.
 
-        The hook gets the [`SignInResult`][workos_sso.SignInResult] (``result.profile``,
-        ``result.return_to``) once the state, the code and the organization are checked, in the
-        new session (anything it puts in ``session`` stays with the signed-in user). It maps
-        the profile to the app's own user and tenant, and returns the ``SessionUser`` to keep
-        (or ``None`` for ``SessionUser.from_profile(result.profile)``), or raises
-        ``SignInRefused("message")`` to refuse the sign-in.
-
-        Example:
-            ```python
-            @sso.on_sign_in
-            def check_tenant(result):
-                tenant = TENANTS.get(result.profile.organization_id)
-                if tenant is None:
-                    raise SignInRefused("Your organization has no account here.")
-                session["tenant"] = tenant
-                return None
-            ```
+        It gets the request and the [`SignInResult`][workos_sso.SignInResult], before the new
+        session starts, and returns the ``SessionUser`` to keep (or ``None`` for the
+        profile's), or raises ``SignInRefused("message")``; a refusal leaves the session as it
+        was.
         """
         self._on_sign_in = hook
         return hook
@@ -218,32 +153,65 @@ class WorkOSSSO:
         return _state().client
 
     def init_app(self, app: Flask) -> None:
-        """Read the settings from ``app.config``, register the routes, secure the cookie.
+        """Read and check the settings, register the routes, secure the session cookie.
 
         Raises:
             ConfigurationError: a setting is missing or malformed; the message names it.
         """
-        config = app.config
-        settings = _read_settings(config)
-        _check_secret_key(app)
-        _secure_session_cookie(app, settings.redirect_uri)
+        config = _Config(app.config)
+        redirect_uri = check_redirect_uri(
+            config.text("WORKOS_REDIRECT_URI", required=True),
+            setting="app.config['WORKOS_REDIRECT_URI']",
+        )
+        secret = check_secret_key(
+            app.config.get("SECRET_KEY"),
+            redirect_uri=redirect_uri,
+            setting="app.config['SECRET_KEY']",
+        )
+        _check_session_interface(app)
+        _secure_session_cookie(app, redirect_uri)
+        policy = SignInPolicy.from_settings(
+            allowed_organizations=app.config.get("WORKOS_ALLOWED_ORGANIZATIONS"),
+            allowed_providers=app.config.get("WORKOS_ALLOWED_PROVIDERS"),
+            default_organization=config.text("WORKOS_ORGANIZATION_ID"),
+            organizations_setting="app.config['WORKOS_ALLOWED_ORGANIZATIONS']",
+            providers_setting="app.config['WORKOS_ALLOWED_PROVIDERS']",
+            default_setting="app.config['WORKOS_ORGANIZATION_ID']",
+        )
+        pages = {
+            name: check_site_path(config.text(name) or "/", setting=f"app.config[{name!r}]")
+            for name in ("WORKOS_SSO_SIGN_IN_PAGE", "WORKOS_SSO_AFTER_SIGN_OUT")
+        }
+        pkce = app.config.get("WORKOS_SSO_PKCE", False)
+        if not isinstance(pkce, bool):
+            raise ConfigurationError("app.config['WORKOS_SSO_PKCE'] must be True or False.")
         # Last: the client holds a connection pool, which a refused setting must not leave open.
-        client = self._client if self._client is not None else _client_from(config)
-        self._states[app] = _AppState(extension=self, client=client, settings=settings)
+        client = self._client if self._client is not None else config.client()
+        flow = SignInFlow(
+            client=client,
+            redirect_uri=redirect_uri,
+            secret=secret,
+            policy=policy,
+            sign_in_page=pages["WORKOS_SSO_SIGN_IN_PAGE"],
+            after_sign_out=pages["WORKOS_SSO_AFTER_SIGN_OUT"],
+            pkce=pkce,
+        )
+        self._states[app] = _AppState(
+            extension=self, client=client, flow=flow, callback_path=urlsplit(redirect_uri).path
+        )
         app.extensions["workos_sso"] = self
-        app.register_blueprint(self._blueprint(settings))
+        self._add_routes(app)
         app.context_processor(lambda: {"current_user": get_current_user()})
 
-    def _blueprint(self, settings: _Settings) -> Blueprint:
+    def _add_routes(self, app: Flask) -> None:
         blueprint = Blueprint("workos_sso", __name__)
         prefix = self.url_prefix
-        blueprint.add_url_rule(f"{prefix}/login", "login", _login, methods=["GET"])
-        blueprint.add_url_rule(
-            f"{prefix}/login/email", "login_email", _login_email, methods=["POST"]
-        )
-        blueprint.add_url_rule(settings.callback_path, "callback", _callback, methods=["GET"])
-        blueprint.add_url_rule(f"{prefix}/logout", "logout", _logout, methods=["POST"])
-        return blueprint
+        add = blueprint.add_url_rule
+        add(f"{prefix}/login", "login", _login, methods=["GET"])
+        add(f"{prefix}/login/email", "login_email", _login_email, methods=["POST"])
+        add(self._states[app].callback_path, "callback", _callback, methods=["GET"])
+        add(f"{prefix}/logout", "logout", _logout, methods=["POST"])
+        app.register_blueprint(blueprint)
 
     def _state_for(self, app: Flask) -> _AppState:
         try:
@@ -255,85 +223,61 @@ class WorkOSSSO:
 # --- settings -------------------------------------------------------------------------------
 
 
-def _setting(config: Mapping[str, Any], key: str, *, required: bool) -> Optional[str]:
-    value = config.get(key)
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise ConfigurationError(f"Set app.config[{key!r}] for workos_sso.")
-        return None
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
+@attrs.frozen
+class _Config:
+    """``app.config``, falling back to the environment for the ``WORKOS_*`` connection settings."""
+
+    config: Mapping[str, Any]
+
+    def text(self, key: str, *, required: bool = False) -> Optional[str]:
+        value = self.config.get(key)
+        if value is None and key in _FROM_ENVIRONMENT:
+            value = os.environ.get(key) or None
+        if value is None or (isinstance(value, str) and not value.strip() and not required):
+            if required:
+                raise ConfigurationError(
+                    f"Set app.config[{key!r}] (or the environment variable {key})."
+                )
+            return None
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            raise ConfigurationError(
+                f"app.config[{key!r}] must be a non-empty string without surrounding spaces."
+            )
+        return value
+
+    def client(self) -> SSOClient:
+        api_key = cast(str, self.text("WORKOS_API_KEY", required=True))
+        client_id = cast(str, self.text("WORKOS_CLIENT_ID", required=True))
+        base_url = self.text("WORKOS_BASE_URL")
+        try:
+            if base_url is None:
+                return SSOClient(api_key=api_key, client_id=client_id)
+            return SSOClient(api_key=api_key, client_id=client_id, base_url=base_url)
+        except ConfigurationError as error:
+            # The client's message names the variable, which is also the config key.
+            raise ConfigurationError(f"app.config: {error}") from None
+
+
+def _check_session_interface(app: Flask) -> None:
+    """Sign-in must start a session under a new id: a cookie session, or one that regenerates."""
+    interface = app.session_interface
+    if isinstance(interface, SecureCookieSessionInterface):
+        return  # the cookie is the session: a new one replaces it whole
+    if not callable(getattr(interface, "regenerate", None)):
         raise ConfigurationError(
-            f"app.config[{key!r}] must be a non-empty string without surrounding spaces."
+            f"{type(interface).__name__} cannot give a session a new id at sign-in, so a "
+            "session id planted before sign-in would stay valid after it (session fixation). "
+            "Use Flask's cookie sessions, or Flask-Session 0.6 or later (its regenerate())."
         )
-    return value
-
-
-def _path_setting(config: Mapping[str, Any], key: str) -> str:
-    value = _setting(config, key, required=False) or "/"
-    try:
-        return validate_return_to(value)
-    except UnsafeReturnToError as error:
-        raise ConfigurationError(f"app.config[{key!r}]: {error}") from None
-
-
-def _read_settings(config: Mapping[str, Any]) -> _Settings:
-    redirect_uri = cast(str, _setting(config, "WORKOS_REDIRECT_URI", required=True))
-    parts = urlsplit(redirect_uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            "app.config['WORKOS_REDIRECT_URI'] must be an absolute URL such as "
-            "https://app.example.com/callback."
-        )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigurationError(
-            "app.config['WORKOS_REDIRECT_URI'] must use https except for localhost."
-        )
-    if parts.path in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(
-            "app.config['WORKOS_REDIRECT_URI'] must name the callback's path, such as "
-            "/callback, and have no query or fragment."
-        )
-    return _Settings(
-        redirect_uri=redirect_uri,
-        callback_path=parts.path,
-        organization=_setting(config, "WORKOS_ORGANIZATION_ID", required=False),
-        sign_in_page=_path_setting(config, "WORKOS_SSO_SIGN_IN_PAGE"),
-        after_sign_out=_path_setting(config, "WORKOS_SSO_AFTER_SIGN_OUT"),
-    )
-
-
-def _check_secret_key(app: Flask) -> None:
-    key = app.config.get("SECRET_KEY")
-    raw = key.encode() if isinstance(key, str) else key
-    if not isinstance(raw, bytes) or len(raw) < 16:
-        raise ConfigurationError(
-            "Set app.config['SECRET_KEY'] (app.secret_key) to a random value of 16 bytes or "
-            "more: it signs the session and the sign-in state."
-        )
-
-
-def _client_from(config: Mapping[str, Any]) -> SSOClient:
-    api_key = cast(str, _setting(config, "WORKOS_API_KEY", required=True))
-    client_id = cast(str, _setting(config, "WORKOS_CLIENT_ID", required=True))
-    base_url = _setting(config, "WORKOS_BASE_URL", required=False)
-    try:
-        if base_url is None:
-            return SSOClient(api_key=api_key, client_id=client_id)
-        return SSOClient(api_key=api_key, client_id=client_id, base_url=base_url)
-    except ConfigurationError as error:
-        # The client's message names the variable, which is also the config key.
-        raise ConfigurationError(f"app.config: {error}") from None
 
 
 def _secure_session_cookie(app: Flask, redirect_uri: str) -> None:
     """HttpOnly, SameSite=Lax, Secure except on plain-HTTP localhost: where Flask's default is."""
-    parts = urlsplit(redirect_uri)
-    local = parts.scheme == "http" and is_loopback(parts.hostname or "")
     wanted = {
         "SESSION_COOKIE_HTTPONLY": True,
         # Lax: the cookie comes along on the top-level redirect back from the identity provider.
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": not local,
+        "SESSION_COOKIE_SECURE": not is_local_development(redirect_uri),
     }
     for key, value in wanted.items():
         if app.config.get(key) == Flask.default_config.get(key):
@@ -351,13 +295,7 @@ def _secure_session_cookie(app: Flask, redirect_uri: str) -> None:
 
 def get_current_user() -> Optional[SessionUser]:
     """The signed-in user of this request's session, or ``None``."""
-    data = session.get(SESSION_USER_KEY)
-    if not isinstance(data, Mapping):
-        return None
-    try:
-        return SessionUser.from_dict(data)
-    except InvalidParameterError:
-        return None
+    return SignInFlow.current_user(session)
 
 
 #: The signed-in user, a proxy for ``get_current_user()``: false when nobody is signed in
@@ -368,8 +306,8 @@ current_user: Any = LocalProxy(get_current_user)
 def login_required(view: F) -> F:
     """Let only signed-in users into a view; send anyone else to sign in, then back.
 
-    A browser is redirected to the ``/login`` route with ``?next=`` the page it asked for; a
-    request that asks for JSON only gets ``401 Unauthorized``.
+    A browser is redirected to ``/login`` with ``?next=`` the page it asked for; a request
+    that asks for JSON only gets ``401 Unauthorized``.
     """
 
     @functools.wraps(view)
@@ -379,16 +317,13 @@ def login_required(view: F) -> F:
         accepted = request.accept_mimetypes
         if accepted.accept_json and not accepted.accept_html:
             abort(401)
-        wanted = request.path
-        if request.query_string:
-            wanted += "?" + request.query_string.decode("latin-1")
-        login = f"{_state().extension.url_prefix}/login?{urlencode({'next': wanted})}"
-        return redirect(login)
+        wanted = request.full_path if request.query_string else request.path
+        return redirect(with_next(f"{_state().extension.url_prefix}/login", wanted))
 
     return cast(F, wrapper)
 
 
-# --- the views ------------------------------------------------------------------------------
+# --- the views: the flow's routes, in Flask's terms -----------------------------------------
 
 
 def _state() -> _AppState:
@@ -398,121 +333,41 @@ def _state() -> _AppState:
     return extension._state_for(cast(Flask, current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
-def _back_to_sign_in(message: str, *, return_to: Optional[str] = None) -> Response:
+def _respond(route: Callable[[SignInFlow], Steps]) -> Response:
+    state = _state()
+    answer = run(route(state.flow), state.client, _framework_effect)
+    if not isinstance(answer, Redirect):
+        flash(answer.message, FLASH_CATEGORY)
+    return redirect(answer.location)
+
+
+def _framework_effect(effect: Effect) -> Optional[SessionUser]:
+    if isinstance(effect, AcceptSignIn):
+        hook = _state().extension._on_sign_in
+        return None if hook is None else hook(request, effect.result)
+    if isinstance(effect, StartSession):
+        session.clear()
+        # A server-side session needs a new id too; Flask's cookie session has none.
+        regenerate = getattr(current_app.session_interface, "regenerate", None)
+        if callable(regenerate):
+            regenerate(session)
+        return None
+    assert isinstance(effect, EndSession)
     session.clear()
-    flash(message, FLASH_CATEGORY)
-    page = _state().settings.sign_in_page
-    if return_to is not None and return_to != "/":
-        # The sign-in page's links and forms can pass it on as next.
-        page += ("&" if "?" in page else "?") + urlencode({"next": return_to})
-    return redirect(page)
-
-
-def _secret() -> Union[str, bytes]:
-    return cast(Union[str, bytes], current_app.config["SECRET_KEY"])
+    return None
 
 
 def _login() -> Response:
-    state = _state()
-    selectors = {
-        name: request.args.get(name) or None for name in ("organization", "connection", "provider")
-    }
-    if not any(selectors.values()):
-        if state.settings.organization is None:
-            # Nothing says where to sign in: the sign-in page asks, keeping next.
-            return _back_to_sign_in(
-                _NO_SELECTOR, return_to=safe_return_to(request.args.get("next"))
-            )
-        selectors["organization"] = state.settings.organization
-    try:
-        start = start_sign_in(
-            state.client,
-            redirect_uri=state.settings.redirect_uri,
-            organization=selectors["organization"],
-            connection=selectors["connection"],
-            provider=selectors["provider"],
-            return_to=safe_return_to(request.args.get("next")),
-            secret=_secret(),
-        )
-    except InvalidParameterError:
-        return _back_to_sign_in("Choose one organization, connection or provider to sign in.")
-    session[SESSION_STATE_KEY] = start.state.value
-    return redirect(start.url)
+    return _respond(lambda flow: flow.login(request.args, session))
 
 
 def _login_email() -> Response:
-    state = _state()
-    try:
-        start = start_sign_in(
-            state.client,
-            redirect_uri=state.settings.redirect_uri,
-            email=request.form.get("email", ""),
-            return_to=safe_return_to(request.form.get("next")),
-            secret=_secret(),
-        )
-    except NoSSOForDomainError as error:
-        return _back_to_sign_in(f"{error.domain} does not use single sign-on here.")
-    except InvalidParameterError:
-        return _back_to_sign_in(_BAD_EMAIL)
-    except WorkOSError as error:
-        current_app.logger.warning("SSO sign-in could not start: %s", error)
-        return _back_to_sign_in(_FAILED)
-    session[SESSION_STATE_KEY] = start.state.value
-    return redirect(start.url)
+    return _respond(lambda flow: flow.login_by_email(request.form, session))
 
 
 def _callback() -> Response:
-    state = _state()
-    try:
-        result = handle_callback(
-            state.client,
-            request.args,
-            # Popped, so this state is good for one callback only.
-            expected_state=session.pop(SESSION_STATE_KEY, None),
-            secret=_secret(),
-        )
-    except (StateError, InvalidGrantError):
-        return _back_to_sign_in(EXPIRED)
-    except UnexpectedOrganizationError:
-        return _back_to_sign_in(WRONG_ORGANIZATION)
-    except SignInError as error:
-        current_app.logger.warning("SSO sign-in failed: %s", error)
-        return _back_to_sign_in(f"Sign-in failed ({error.error}). Please try again.")
-    except WorkOSError as error:
-        current_app.logger.warning("SSO callback refused: %s", error)
-        return _back_to_sign_in(_FAILED)
-    _new_session()
-    hook = state.extension._on_sign_in
-    try:
-        user = hook(result) if hook is not None else None
-    except SignInRefused as refusal:
-        current_app.logger.info("SSO sign-in refused by the app: %s", refusal.message)
-        return _back_to_sign_in(refusal.message)
-    if user is None:
-        user = SessionUser.from_profile(result.profile)
-    session[SESSION_USER_KEY] = user.to_dict()
-    return redirect(result.return_to)
-
-
-def _new_session() -> None:
-    """A fresh session for the signed-in user, against session fixation."""
-    session.clear()
-    # Server-side sessions (Flask-Session) also need a new id; a cookie session has none.
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if callable(regenerate):
-        regenerate(session)
+    return _respond(lambda flow: flow.callback(request.args, session))
 
 
 def _logout() -> Response:
-    state = _state()
-    user = get_current_user()
-    session.clear()
-    if user is None:
-        return redirect(state.settings.after_sign_out)
-    try:
-        # Ends the identity provider's session too, not just ours.
-        logout = state.client.authorize_logout(profile_id=user.id)
-    except WorkOSError as error:
-        current_app.logger.info("SSO sign-out stayed local: %s", error)
-        return redirect(state.settings.after_sign_out)
-    return redirect(logout.logout_url)
+    return _respond(lambda flow: flow.logout(session))
