@@ -603,3 +603,19 @@ def test_a_continue_emulator_block_moves_its_chain_to_the_emulator() -> None:
 def test_the_python_3_9_check_refuses_newer_syntax() -> None:
     with pytest.raises(SyntaxError):
         ast.parse("match command:\n    case 'go':\n        pass\n", feature_version=(3, 9))
+
+
+def test_the_sign_in_page_lists_every_refusal_with_its_sentence() -> None:
+    from workos_sso.integrations._flow import RefusalReason
+
+    page = (ROOT / "docs" / "integrations" / "sign-in.md").read_text(encoding="utf-8")
+    rows = {
+        cells[0].strip("` "): cells[2].strip()
+        for line in page.splitlines()
+        if line.startswith("| `") and len(cells := line.strip("|").split("|")) == 3
+    }
+    for reason in RefusalReason:
+        if reason is RefusalReason.APP_REFUSED:
+            assert reason.message in rows[reason.value]
+        else:
+            assert rows[reason.value] == reason.message
