@@ -22,13 +22,14 @@ import pytest
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
 from tests.e2e.idp_proxy import IdentityProviderProxy
+from workos_sso.integrations._flow import RefusalReason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-EXPIRED = "Your sign-in expired or was already used"
-WRONG_ORGANIZATION = "That account belongs to another organization"
+EXPIRED = RefusalReason.EXPIRED.message
+NOT_ALLOWED = RefusalReason.ORGANIZATION_NOT_ALLOWED.message
 PAGE_TIMEOUT = 20.0
 
 
@@ -69,6 +70,7 @@ def app_url(
         "WORKOS_BASE_URL": idp.url,
         "WORKOS_REDIRECT_URI": f"{base}/callback",
         "WORKOS_ORGANIZATION_ID": organizations["foo"],
+        "WORKOS_ALLOWED_ORGANIZATIONS": f"{organizations['foo']},{organizations['bar']}",
         "APP_SECRET_KEY": "e2e-tests-secret-0123456789abcdef",
         "PYTHONUNBUFFERED": "1",
     }
@@ -194,7 +196,7 @@ def test_email_domain_without_sso_stays_on_sign_in(browser: Any, app_url: str) -
     browser.get(app_url)
     _wait_for(browser, "#email-input").send_keys("jane@no-sso.example")
     _click(browser, "#sign-in-email")
-    _assert_signed_out_with(browser, app_url, "no-sso.example does not use single sign-on")
+    _assert_signed_out_with(browser, app_url, RefusalReason.NO_SSO_FOR_DOMAIN.message)
 
 
 def test_tampered_state_is_refused(browser: Any, app_url: str, idp: IdentityProviderProxy) -> None:
@@ -207,7 +209,7 @@ def test_tampered_state_is_refused(browser: Any, app_url: str, idp: IdentityProv
     _assert_signed_out_with(browser, app_url, EXPIRED)
 
 
-def test_replayed_callback_goes_back_to_sign_in(
+def test_replayed_callback_is_refused_and_the_user_stays_signed_in(
     browser: Any, app_url: str, idp: IdentityProviderProxy
 ) -> None:
     idp.last_callback_url = None
@@ -218,7 +220,23 @@ def test_replayed_callback_goes_back_to_sign_in(
     assert callback.startswith(f"{app_url}/callback?code=")
 
     browser.get(callback)  # the back button, a reload, or someone who saw the URL
-    _assert_signed_out_with(browser, app_url, EXPIRED)
+    _wait_for(browser, "#message")
+    assert EXPIRED in _page_text(browser)
+    assert _wait_for(browser, "#email").text == "user@foo-corp.com"
+
+
+def test_a_forged_callback_runs_no_script_and_signs_nobody_out(browser: Any, app_url: str) -> None:
+    browser.get(f"{app_url}/login")
+    assert _wait_for(browser, "#email").text == "user@foo-corp.com"
+    marker = "e2e-probe-7f3a"
+    html = f'<img src=x onerror="document.title=\'{marker}\'"><b id="{marker}">'
+    query = urlencode({"error": f"access_denied{html}", "error_description": html})
+    browser.get(f"{app_url}/callback?{query}")
+    _wait_for(browser, "#message")
+    assert marker not in browser.title
+    assert marker not in browser.page_source
+    assert RefusalReason.FAILED.message in _page_text(browser)
+    assert _wait_for(browser, "#email").text == "user@foo-corp.com"
 
 
 def test_sign_out_clears_the_session(browser: Any, app_url: str, e2e_emulator: str) -> None:
@@ -243,7 +261,7 @@ def test_profile_from_another_organization_is_refused(
     assert parse_qs(urlsplit(authorize).query)["organization"] == [organizations["foo"]]
     # The user signs in at Bar's identity provider instead; the state still says Foo.
     browser.get(_with_query(authorize, organization=organizations["bar"]))
-    _assert_signed_out_with(browser, app_url, WRONG_ORGANIZATION)
+    _assert_signed_out_with(browser, app_url, NOT_ALLOWED)
 
 
 # --- Django only: the user rows the integration keeps -----------------------------------------
