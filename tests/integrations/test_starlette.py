@@ -1,258 +1,115 @@
-"""workos_sso.integrations.starlette: a Starlette app (and a FastAPI one) on the integration.
+"""workos_sso.integrations.starlette: what only Starlette and FastAPI have.
+
+The settings and their environment fallback, the lifespan (the session-middleware check, the
+client closed), FastAPI's router and dependencies, and the async hook. The sign-in behaviour
+shared by the three frameworks is in ``test_contract.py``. Offline, WorkOS is a loopback server
+(``tests/loopback.py``); the test marked ``live`` signs in at the emulator.
 
 Starlette's TestClient is entered as a server runs the app: one event loop for every request,
-and the lifespan that closes the integration's AsyncSSOClient. The offline tests need no server
-(the refusals happen before any call to WorkOS); those marked ``live`` sign in at the emulator.
+and the lifespan.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
+from starlette.routing import Route as StarletteRoute
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests import emulator
-from workos_sso import ConfigurationError
+from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer, Reply, Route
+from tests.payload_fixtures import (
+    connection_fixture,
+    logout_authorization_fixture,
+    profile_and_token_fixture,
+)
+from workos_sso import ConfigurationError, SessionUser, SignInRefused, SignInResult
 from workos_sso.integrations.starlette import (
-    EXPIRED,
-    MESSAGE_KEY,
-    USER_KEY,
-    WRONG_ORGANIZATION,
-    SignInRefused,
     WorkOSSSO,
     current_user,
     login_required,
     pop_message,
     require_user,
 )
-from workos_sso.testing import complete_sign_in
 
-SECRET = "starlette-tests-secret-0123456789abcdef"
+SECRET = "starlette-integration-tests-0123456789"
 REDIRECT_URI = "http://127.0.0.1:5000/auth/callback"
-OFFLINE = "http://127.0.0.1:9"  # nothing listens: the offline tests must not call WorkOS
+OFFLINE = "http://127.0.0.1:9"  # nothing listens there
+FIXTURE_ORGANIZATION = "org_01FIXTUREORGANIZATION00001"
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-def _env(base_url: str = OFFLINE, **changes: str) -> dict[str, str]:
-    return {
-        "WORKOS_API_KEY": emulator.INTEGRATIONS_API_KEY,
-        "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+def _env(base_url: str = OFFLINE, /, **changes: Optional[str]) -> dict[str, str]:
+    env: dict[str, Optional[str]] = {
+        "WORKOS_API_KEY": LOOPBACK_API_KEY,
+        "WORKOS_CLIENT_ID": LOOPBACK_CLIENT_ID,
         "WORKOS_BASE_URL": base_url,
         "WORKOS_REDIRECT_URI": REDIRECT_URI,
+        "WORKOS_ORGANIZATION_ID": FIXTURE_ORGANIZATION,
         **changes,
     }
+    return {name: value for name, value in env.items() if value is not None}
 
 
-def _app(sso: WorkOSSSO, *, sessions: bool = True) -> Starlette:
-    async def home(request: Request) -> JSONResponse:
-        user = current_user(request)
-        return JSONResponse(
-            {
-                "user": user.to_dict() if user else None,
-                "message": pop_message(request),
-                "session": dict(request.session),
-            }
-        )
+def _sso(base_url: str = OFFLINE, **options: Any) -> WorkOSSSO:
+    return WorkOSSSO(secret_key=SECRET, environ=_env(base_url), **options)
 
-    async def remember(request: Request) -> PlainTextResponse:
-        request.session["before_sign_in"] = "kept?"
-        return PlainTextResponse("ok")
 
-    async def private(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(require_user(request).email)
+async def _home(request: Request) -> JSONResponse:
+    user = current_user(request)
+    return JSONResponse({"user": user and user.to_dict(), "message": pop_message(request)})
 
-    async def redirecting(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(login_required("/auth/login")(request).email)
 
+def _app(sso: WorkOSSSO, *, middleware: Optional[list[Middleware]] = None) -> Starlette:
     return Starlette(
-        routes=[
-            Route("/", home),
-            Route("/remember", remember),
-            Route("/private", private),
-            Route("/redirecting", redirecting),
-            Mount("/auth", sso.router),
-        ],
-        middleware=[sso.session_middleware()] if sessions else [],
+        routes=[StarletteRoute("/", _home), Mount("/auth", sso.router)],
+        middleware=[sso.session_middleware()] if middleware is None else middleware,
         lifespan=sso.lifespan,
     )
 
 
 @pytest.fixture
-def offline() -> Iterator[TestClient]:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env())
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        yield client
-
-
-def _message(client: TestClient, response: Any) -> Optional[str]:
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/"
-    message: Optional[str] = client.get("/").json()["message"]
-    return message
-
-
-# --- offline ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("missing", "named"),
-    [
-        ("WORKOS_REDIRECT_URI", "WORKOS_REDIRECT_URI"),
-        ("WORKOS_API_KEY", "WORKOS_API_KEY"),
-        ("WORKOS_CLIENT_ID", "WORKOS_CLIENT_ID"),
-    ],
-)
-def test_a_missing_setting_fails_at_start_up(missing: str, named: str) -> None:
-    env = _env()
-    del env[missing]
-    with pytest.raises(ConfigurationError, match=named):
-        WorkOSSSO(secret_key=SECRET, environ=env)
-
-
-def test_a_secret_key_is_required() -> None:
-    with pytest.raises(ConfigurationError, match="secret_key"):
-        WorkOSSSO(secret_key="", environ=_env())
-
-
-def test_without_session_middleware_the_error_says_what_to_add() -> None:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env())
-    with (
-        TestClient(_app(sso, sessions=False)) as client,
-        pytest.raises(RuntimeError, match="SessionMiddleware"),
-    ):
-        client.get("/auth/login?organization=org_1")
-
-
-def test_login_without_a_selector_or_with_two_goes_back_to_sign_in(offline: TestClient) -> None:
-    assert "Choose an organization" in str(_message(offline, offline.get("/auth/login")))
-    both = offline.get("/auth/login?organization=org_1&connection=conn_1")
-    assert "Choose an organization" in str(_message(offline, both))
-
-
-def test_login_redirects_to_workos_with_a_state_kept_in_the_session(offline: TestClient) -> None:
-    response = offline.get("/auth/login?organization=org_1&next=/projects")
-    assert response.status_code == 303
-    location = urlsplit(response.headers["location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{OFFLINE}/sso/authorize"
-    query = parse_qs(location.query)
-    assert query["organization"] == ["org_1"]
-    assert query["redirect_uri"] == [REDIRECT_URI]
-    assert offline.get("/").json()["session"]["workos_sso_state"] == query["state"][0]
-
-
-def test_login_by_provider(offline: TestClient) -> None:
-    response = offline.get("/auth/login?provider=GoogleOAuth")
-    assert parse_qs(urlsplit(response.headers["location"]).query)["provider"] == ["GoogleOAuth"]
-
-
-def test_default_organization_from_the_environment() -> None:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(WORKOS_ORGANIZATION_ID="org_default"))
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        location = client.get("/auth/login").headers["location"]
-    assert parse_qs(urlsplit(location).query)["organization"] == ["org_default"]
-
-
-def test_a_malformed_email_goes_back_to_sign_in(offline: TestClient) -> None:
-    response = offline.post(
-        "/auth/login/email",
-        content=b"email=not+an+email",
-        headers={"content-type": "application/x-www-form-urlencoded"},
+def workos(loopback: LoopbackServer) -> LoopbackServer:
+    """WorkOS on a loopback server: a token exchange for the fixture profile, and the rest."""
+    page = {"object": "list", "data": [connection_fixture()], "list_metadata": {"after": None}}
+    loopback.always(
+        Route(
+            {
+                "/sso/token": Reply.json(200, profile_and_token_fixture()),
+                "/connections": Reply.json(200, page),
+                "/sso/logout/authorize": Reply.json(201, logout_authorization_fixture()),
+            }
+        )
     )
-    assert "Enter a work email address" in str(_message(offline, response))
+    return loopback
 
 
-def test_an_error_from_workos_is_shown(offline: TestClient) -> None:
-    offline.get("/auth/login?organization=org_1")
-    response = offline.get("/auth/callback?error=access_denied&state=x")
-    assert "Sign-in failed (access_denied)" in str(_message(offline, response))
+def _sign_in(
+    client: TestClient, login: str = "/auth/login", callback: str = "/auth/callback"
+) -> Any:
+    """Start a sign-in and come back with a code for its state; return the callback's reply."""
+    start = client.get(login)
+    assert start.status_code == 303, start.text
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    return client.get(f"{callback}?" + urlencode({"code": "code-0001", "state": state}))
 
 
-def test_a_callback_without_a_pending_sign_in_is_refused(offline: TestClient) -> None:
-    # Login CSRF: a callback made in another browser; and a forged state. No code is exchanged.
-    assert _message(offline, offline.get("/auth/callback?code=c&state=forged")) == EXPIRED
-    offline.get("/auth/login?organization=org_1")
-    assert _message(offline, offline.get("/auth/callback?code=c&state=forged")) == EXPIRED
-
-
-def test_sign_out_when_signed_out(offline: TestClient) -> None:
-    response = offline.post("/auth/logout")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/"
-
-
-def test_require_user_answers_401_and_login_required_redirects(offline: TestClient) -> None:
-    assert offline.get("/private").status_code == 401
-    response = offline.get("/redirecting?tab=2")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/auth/login?next=%2Fredirecting%3Ftab%3D2"
-
-
-def test_current_user_reads_the_session() -> None:
-    user = {"id": "prof_1", "email": "a@b.example", "connection_id": "conn_1"}
-    assert current_user(Request({"type": "http", "session": {USER_KEY: user}})) is not None
-    assert current_user(Request({"type": "http", "session": {USER_KEY: {"id": 5}}})) is None
-    assert current_user(Request({"type": "http", "session": {}})) is None
-    assert pop_message(Request({"type": "http", "session": {MESSAGE_KEY: "hi"}})) == "hi"
-    with pytest.raises(RuntimeError, match="SessionMiddleware"):
-        current_user(Request({"type": "http"}))
-
-
-@pytest.mark.parametrize(
-    ("redirect_uri", "secure"),
-    [(REDIRECT_URI, False), ("https://app.example.com/auth/callback", True)],
-)
-def test_session_cookie_is_httponly_lax_and_secure_outside_loopback(
-    redirect_uri: str, secure: bool
-) -> None:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(WORKOS_REDIRECT_URI=redirect_uri))
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        cookie = client.get("/auth/login?organization=org_1").headers["set-cookie"].lower()
-    assert cookie.startswith("session=")
-    assert "httponly" in cookie
-    assert "samesite=lax" in cookie
-    assert ("; secure" in cookie) is secure
-
-
-def test_the_lifespan_closes_the_client() -> None:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env())
-    with TestClient(_app(sso)):
-        during = sso.client
-        assert sso.client is during  # one client for the app's life
-    assert sso.client is not during  # closed at shutdown: the next use makes a new one
-
-
-def test_fastapi_include_router_and_dependency() -> None:
-    from fastapi import Depends, FastAPI
-
-    from workos_sso import SessionUser
-
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env())
-    app = FastAPI(lifespan=sso.lifespan, middleware=[sso.session_middleware()])
-    app.include_router(sso.api_router())
-
-    @app.get("/me")
-    async def me(user: SessionUser = Depends(require_user)) -> dict[str, str]:  # noqa: B008
-        return {"email": user.email}
-
-    @app.get("/page")
-    async def page(
-        user: SessionUser = Depends(login_required("/login")),  # noqa: B008
-    ) -> dict[str, str]:
-        return {"email": user.email}
-
-    with TestClient(app, follow_redirects=False) as client:
-        assert client.get("/me").status_code == 401
-        assert client.get("/page").headers["location"] == "/login?next=%2Fpage"
-        assert client.get("/login?organization=org_1").status_code == 303
-        assert client.post("/logout").headers["location"] == "/"
+# --- importing -------------------------------------------------------------------------------
 
 
 def test_importing_workos_sso_imports_no_framework() -> None:
@@ -265,93 +122,371 @@ def test_importing_workos_sso_imports_no_framework() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-# --- live: signed in at the emulator ---------------------------------------------------------
+def test_sign_in_refused_is_the_one_of_workos_sso() -> None:
+    from workos_sso.integrations import starlette as integration
+
+    assert integration.SignInRefused is SignInRefused
 
 
-def _organization(emulator_url: str, domain: str) -> str:
-    name = {domain: name for name, domain in emulator.SEEDED_DOMAINS.items()}[domain]
-    return emulator.seeded_organizations(emulator_url)[name]
+# --- settings --------------------------------------------------------------------------------
 
 
-def _sign_in(client: TestClient, start: str) -> Any:
-    response = client.get(start)
-    assert response.status_code == 303, response.text
-    callback = complete_sign_in(response.headers["location"], redirect_uri=REDIRECT_URI)
-    return client.get(callback.path)
+@pytest.mark.parametrize(
+    ("changes", "options", "named"),
+    [
+        ({"WORKOS_REDIRECT_URI": None}, {}, "WORKOS_REDIRECT_URI"),
+        ({"WORKOS_API_KEY": None}, {}, "WORKOS_API_KEY"),
+        ({"WORKOS_CLIENT_ID": ""}, {}, "WORKOS_CLIENT_ID"),
+        ({"WORKOS_API_KEY": "not-a-key"}, {}, "WORKOS_API_KEY"),
+        ({"WORKOS_BASE_URL": "http://api.example.com"}, {}, "WORKOS_BASE_URL"),
+        ({"WORKOS_REDIRECT_URI": "http://app.example.com/callback"}, {}, "redirect_uri"),
+        ({"WORKOS_REDIRECT_URI": "https://app.example.com/"}, {}, "redirect_uri"),
+        ({"WORKOS_REDIRECT_URI": "https://a@app.example.com/cb"}, {}, "redirect_uri"),
+        ({}, {"redirect_uri": "callback"}, "redirect_uri"),
+        ({}, {"sign_in_page": "//evil.example"}, "sign_in_page"),
+        ({}, {"sign_in_page": "/\\evil.example"}, "sign_in_page"),
+        ({}, {"after_sign_out": "https://evil.example/"}, "after_sign_out"),
+        ({}, {"allowed_organizations": FIXTURE_ORGANIZATION}, "allowed_organizations"),
+        ({}, {"allowed_organizations": ["org_01OTHER"]}, "default_organization"),
+        ({}, {"allowed_providers": "GoogleOAuth"}, "allowed_providers"),
+        ({}, {"default_organization": " org_1"}, "default_organization"),
+        ({}, {"pkce": "yes"}, "pkce"),
+        ({}, {"on_sign_in": "myapp.hooks.on_sign_in"}, "on_sign_in"),
+        ({}, {"secret_key": ""}, "secret_key"),
+        ({}, {"client_options": {"timeout": -1}}, "timeout"),
+    ],
+)
+def test_a_missing_or_malformed_setting_is_named(
+    changes: dict[str, Optional[str]], options: dict[str, Any], named: str
+) -> None:
+    options = {"secret_key": SECRET, **options}
+    with pytest.raises(ConfigurationError, match=named):
+        WorkOSSSO(environ=_env(**changes), **options)
+
+
+@pytest.mark.parametrize(
+    "secret", ["change-me", "x" * 31, b"a-long-random-value-for-local-development"]
+)
+def test_a_placeholder_or_short_secret_key_is_refused_over_https(secret: Any) -> None:
+    https = _env(WORKOS_REDIRECT_URI="https://app.example.com/callback")
+    with pytest.raises(ConfigurationError, match=r"secret_key.*(placeholder|too short)"):
+        WorkOSSSO(secret_key=secret, environ=https)
+    WorkOSSSO(secret_key=secret, environ=_env())  # plain-HTTP loopback: development
+
+
+def test_settings_fall_back_to_the_environment(
+    workos: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in _env(workos.url).items():
+        monkeypatch.setenv(name, value)
+    sso = WorkOSSSO(secret_key=SECRET)  # environ: os.environ
+    assert sso.client.base_url == workos.url
+    assert sso.default_organization == FIXTURE_ORGANIZATION
+    with TestClient(_app(sso), follow_redirects=False) as client:
+        authorize = client.get("/auth/login").headers["location"]
+    assert authorize.startswith(f"{workos.url}/sso/authorize?")
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["organization"] == [FIXTURE_ORGANIZATION]
+    assert query["redirect_uri"] == [REDIRECT_URI]
+    assert query["client_id"] == [LOOPBACK_CLIENT_ID]
+    # Arguments win over the environment.
+    sso = WorkOSSSO(
+        secret_key=SECRET,
+        redirect_uri="http://localhost:6000/sso/cb",
+        client_id="client_01OWN",
+        base_url=OFFLINE,
+        default_organization="org_01OWN",
+    )
+    assert (sso.redirect_uri, sso.client.client_id) == (
+        "http://localhost:6000/sso/cb",
+        "client_01OWN",
+    )
+    assert (sso.client.base_url, sso.default_organization) == (OFFLINE, "org_01OWN")
+
+
+def test_unset_organizations_without_a_default_warn_and_name_the_setting() -> None:
+    with pytest.warns(UserWarning, match="allowed_organizations") as caught:
+        WorkOSSSO(secret_key=SECRET, environ=_env(WORKOS_ORGANIZATION_ID=None))
+    assert caught[0].filename == __file__  # the warning points at the app's code
+
+
+def test_allowed_organizations_and_providers_reach_the_policy() -> None:
+    sso = _sso(allowed_organizations=["org_01OTHER", FIXTURE_ORGANIZATION])
+    assert sso.policy.organizations == frozenset({"org_01OTHER", FIXTURE_ORGANIZATION})
+    assert sso.policy.providers == frozenset()
+    sso = WorkOSSSO(
+        secret_key=SECRET,
+        environ=_env(WORKOS_ORGANIZATION_ID=None),
+        allowed_organizations="*",
+        allowed_providers=["GoogleOAuth"],
+    )
+    assert sso.policy.organizations is None
+    assert sso.policy.providers == frozenset({"GoogleOAuth"})
+
+
+def test_pkce_sends_a_challenge_and_keeps_the_verifier_for_the_exchange(
+    workos: LoopbackServer,
+) -> None:
+    sso = _sso(workos.url, pkce=True)
+    with TestClient(_app(sso), follow_redirects=False) as client:
+        authorize = parse_qs(urlsplit(client.get("/auth/login").headers["location"]).query)
+        assert authorize["code_challenge_method"] == ["S256"]
+        state = authorize["state"][0]
+        client.get("/auth/callback?" + urlencode({"code": "code-0001", "state": state}))
+        assert client.get("/").json()["user"]["email"] == "ada@fixture.example"
+    [token] = [request for request in workos.requests if request.path == "/sso/token"]
+    verifier = json.loads(token.body)["code_verifier"]
+    digest = hashlib.sha256(verifier.encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == authorize["code_challenge"][0]
+
+
+# --- the session cookie and the lifespan -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "secure"),
+    [(REDIRECT_URI, False), ("https://app.example.com/auth/callback", True)],
+)
+def test_session_middleware_is_httponly_lax_and_secure_outside_loopback(
+    redirect_uri: str, secure: bool
+) -> None:
+    sso = WorkOSSSO(secret_key=SECRET, environ=_env(WORKOS_REDIRECT_URI=redirect_uri))
+    with TestClient(_app(sso), follow_redirects=False) as client:
+        cookie = client.get("/auth/login").headers["set-cookie"].lower()
+    assert cookie.startswith("session=")
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert ("; secure" in cookie) is secure
+
+
+def test_the_lifespan_closes_the_client() -> None:
+    sso = _sso()
+    with TestClient(_app(sso)):
+        during = sso.client
+        assert sso.client is during  # one client for the app's life
+        assert sso.flow.client is during
+    assert sso.client is not during  # closed at shutdown: the next use makes a new one
+    assert sso.flow.client is sso.client
+
+
+class _ServerSideSessions:
+    """A session middleware of another kind: it keeps one session id across sign-in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["session"] = {}
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("middleware", [[], [Middleware(_ServerSideSessions)]])
+def test_without_starlettes_session_middleware_the_app_does_not_start(
+    middleware: list[Middleware],
+) -> None:
+    app = _app(_sso(), middleware=middleware)
+    with (
+        pytest.raises(ConfigurationError, match=r"SessionMiddleware.*session_middleware\(\)"),
+        TestClient(app),
+    ):
+        pass
+
+
+def test_session_middleware_added_by_the_app_itself_is_accepted(workos: LoopbackServer) -> None:
+    from starlette.middleware.sessions import SessionMiddleware
+
+    sso = _sso(workos.url)
+    app = _app(sso, middleware=[])
+    app.add_middleware(SessionMiddleware, secret_key=SECRET, same_site="lax")
+    with TestClient(app, follow_redirects=False) as client:
+        assert _sign_in(client).headers["location"] == "/"
+        assert client.get("/").json()["user"]["email"] == "ada@fixture.example"
+
+
+def test_the_lifespan_inside_the_apps_own() -> None:
+    sso = _sso()
+    events = []
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with sso.lifespan(app):
+            events.append("started")
+            yield
+        events.append("stopped")
+
+    app = Starlette(middleware=[sso.session_middleware()], lifespan=lifespan)
+    with TestClient(app):
+        during = sso.client
+    assert events == ["started", "stopped"]
+    assert sso.client is not during
+
+
+def test_without_a_session_the_error_says_what_to_add() -> None:
+    request = Request({"type": "http"})
+    for read in (current_user, pop_message):
+        with pytest.raises(ConfigurationError, match=r"sso\.session_middleware\(\)"):
+            read(request)
+    sso = _sso()
+    app = Starlette(routes=[Mount("/auth", sso.router)])  # no lifespan: no check at start-up
+    with TestClient(app) as client, pytest.raises(ConfigurationError, match="SessionMiddleware"):
+        client.get("/auth/login")
+
+
+def test_current_user_and_pop_message_read_the_session() -> None:
+    user = {"id": "prof_1", "email": "a@b.example", "connection_id": "conn_1"}
+    assert current_user(Request({"type": "http", "session": {"workos_sso.user": user}}))
+    assert (
+        current_user(Request({"type": "http", "session": {"workos_sso.user": {"id": 5}}})) is None
+    )
+    session: dict[str, Any] = {"workos_sso.message": "Why."}
+    assert pop_message(Request({"type": "http", "session": session})) == "Why."
+    assert pop_message(Request({"type": "http", "session": session})) is None
+
+
+def test_an_oversized_email_form_is_read_as_empty(workos: LoopbackServer) -> None:
+    with TestClient(_app(_sso(workos.url)), follow_redirects=False) as client:
+        body = b"email=ada%40fixture.example&next=%2F" + b"x" * 20_000
+        reply = client.post("/auth/login/email", content=body, headers=FORM)
+        assert reply.headers["location"] == "/"
+        assert client.get("/").json()["message"].startswith("Enter a work email address")
+        reply = client.post(
+            "/auth/login/email", content=b"email=ada%40fixture.example", headers=FORM
+        )
+        assert "/sso/authorize?" in reply.headers["location"]
+
+
+# --- dependencies and FastAPI ----------------------------------------------------------------
+
+
+def test_require_user_answers_401_and_login_required_redirects(workos: LoopbackServer) -> None:
+    sso = _sso(workos.url)
+
+    async def private(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(require_user(request).email)
+
+    async def page(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(login_required("/auth/login")(request).email)
+
+    app = _app(sso)
+    app.router.routes += [StarletteRoute("/private", private), StarletteRoute("/page", page)]
+    with TestClient(app, follow_redirects=False) as client:
+        assert client.get("/private").status_code == 401
+        reply = client.get("/page?tab=2")
+        assert reply.status_code == 303
+        assert reply.headers["location"] == "/auth/login?next=%2Fpage%3Ftab%3D2"
+        _sign_in(client, "/auth/login?next=/page")
+        assert client.get("/private").text == client.get("/page").text == "ada@fixture.example"
+
+
+def test_fastapi_api_router_carries_the_lifespan_and_the_dependencies(
+    workos: LoopbackServer,
+) -> None:
+    from fastapi import Depends, FastAPI
+
+    sso = _sso(workos.url)
+    app = FastAPI(middleware=[sso.session_middleware()])  # the lifespan comes with the router
+    app.include_router(sso.api_router(), prefix="/auth")
+
+    @app.get("/me")
+    async def me(user: SessionUser = Depends(require_user)) -> dict[str, str]:  # noqa: B008
+        return {"email": user.email}
+
+    @app.get("/page")
+    async def page(
+        user: SessionUser = Depends(login_required("/auth/login")),  # noqa: B008
+    ) -> dict[str, str]:
+        return {"email": user.email}
+
+    with TestClient(app, follow_redirects=False) as client:
+        during = sso.client
+        assert client.get("/me").status_code == 401
+        assert client.get("/page").headers["location"] == "/auth/login?next=%2Fpage"
+        assert _sign_in(client, "/auth/login?next=/page").headers["location"] == "/page"
+        assert client.get("/page").json() == {"email": "ada@fixture.example"}
+        assert client.post("/auth/logout").headers["location"].startswith("https://")
+        assert client.get("/me").status_code == 401
+    assert sso.client is not during  # closed by the router's lifespan
+
+    bare = FastAPI()  # no session middleware: refused at start-up, through the router
+    bare.include_router(sso.api_router())
+    with pytest.raises(ConfigurationError, match="SessionMiddleware"), TestClient(bare):
+        pass
+
+
+# --- the hook, plain or async ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["plain", "async"])
+def test_the_hook_chooses_the_user_or_refuses(workos: LoopbackServer, kind: str) -> None:
+    refuse: list[bool] = []
+    seen: list[tuple[Request, SignInResult]] = []
+
+    def decide(request: Request, result: SignInResult) -> Optional[SessionUser]:
+        seen.append((request, result))
+        if refuse:
+            raise SignInRefused("Your organization has no account here yet.")
+        user = SessionUser.from_profile(result.profile)
+        return SessionUser(
+            id=user.id, email=user.email, connection_id=user.connection_id, role="reader"
+        )
+
+    async def decide_async(request: Request, result: SignInResult) -> Optional[SessionUser]:
+        return decide(request, result)
+
+    sso = _sso(workos.url, on_sign_in=decide if kind == "plain" else decide_async)
+    with TestClient(_app(sso), follow_redirects=False) as client:
+        assert _sign_in(client).headers["location"] == "/"
+        request, result = seen[0]
+        assert isinstance(request, Request)
+        assert result.profile.organization_id == FIXTURE_ORGANIZATION
+        assert client.get("/").json()["user"]["role"] == "reader"
+        refuse.append(True)
+        refused = _sign_in(client)
+        assert refused.headers["location"] == "/"
+        home = client.get("/").json()
+        assert home["message"] == "Your organization has no account here yet."
+        assert home["user"]["role"] == "reader"  # the established session is untouched
+
+
+def test_a_hook_returning_something_else_is_a_bug_not_a_refusal(workos: LoopbackServer) -> None:
+    async def wrong(request: Request, result: SignInResult) -> Any:
+        return {"id": result.profile.id}
+
+    sso = _sso(workos.url, on_sign_in=wrong)
+    with (
+        TestClient(_app(sso), follow_redirects=False) as client,
+        pytest.raises(TypeError, match="SessionUser or None"),
+    ):
+        _sign_in(client)
+
+
+# --- live: the emulator ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def emulator_sso(emulator_url: str) -> WorkOSSSO:
+    foo = emulator.seeded_organizations(emulator_url)["foo"]
+    env = {
+        "WORKOS_API_KEY": emulator.INTEGRATIONS_API_KEY,
+        "WORKOS_CLIENT_ID": emulator.CLIENT_ID,
+        "WORKOS_BASE_URL": emulator_url,
+        "WORKOS_REDIRECT_URI": REDIRECT_URI,
+        "WORKOS_ORGANIZATION_ID": foo,
+    }
+    return WorkOSSSO(secret_key=SECRET, environ=env)
 
 
 @pytest.mark.live
-def test_sign_in_by_organization_rotates_the_session_and_signs_out(emulator_url: str) -> None:
-    foo = _organization(emulator_url, "foo-corp.com")
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(emulator_url))
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        client.get("/remember")
-        reply = _sign_in(client, f"/auth/login?organization={foo}&next=/private")
-        assert reply.status_code == 303
-        assert reply.headers["location"] == "/private"
-        home = client.get("/").json()
-        assert home["user"]["organization_id"] == foo
-        assert "before_sign_in" not in home["session"]
-        assert client.get("/private").text == home["user"]["email"]
+def test_a_starlette_app_signs_in_and_out_at_the_emulator(emulator_sso: WorkOSSSO) -> None:
+    from workos_sso.testing import complete_sign_in
+
+    with TestClient(_app(emulator_sso), follow_redirects=False) as client:
+        start = client.get("/auth/login?next=/after")
+        callback = complete_sign_in(start.headers["location"], redirect_uri=REDIRECT_URI)
+        assert client.get(callback.path).headers["location"] == "/after"
+        user = client.get("/").json()["user"]
+        assert user["organization_id"] == emulator_sso.default_organization
         logout = client.post("/auth/logout")
         assert "/sso/logout?" in logout.headers["location"]
-        assert client.get("/").json()["user"] is None
-
-
-@pytest.mark.live
-def test_sign_in_by_email_and_a_domain_without_sso(emulator_url: str) -> None:
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(emulator_url))
-    form = {"content-type": "application/x-www-form-urlencoded"}
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        reply = client.post("/auth/login/email", content=b"email=bob%40bar.example", headers=form)
-        callback = complete_sign_in(reply.headers["location"], redirect_uri=REDIRECT_URI)
-        client.get(callback.path)
-        assert client.get("/").json()["user"]["email"] == "bob@bar.example"
-        reply = client.post("/auth/login/email", content=b"email=j%40no-sso.example", headers=form)
-        assert "no-sso.example does not use single sign-on" in str(_message(client, reply))
-
-
-@pytest.mark.live
-def test_replayed_callback_and_another_organization_are_refused(emulator_url: str) -> None:
-    foo = _organization(emulator_url, "foo-corp.com")
-    bar = _organization(emulator_url, "bar.example")
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(emulator_url))
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        start = client.get(f"/auth/login?organization={foo}").headers["location"]
-        callback = complete_sign_in(start)
-        client.get(callback.path)
-        assert _message(client, client.get(callback.path)) == EXPIRED
-        # The authorization URL edited to another organization: its profile is refused.
-        start = client.get(f"/auth/login?organization={foo}").headers["location"]
-        edited = start.replace(foo, bar)
-        callback = complete_sign_in(edited)
-        assert _message(client, client.get(callback.path)) == WRONG_ORGANIZATION
-        assert client.get("/").json()["user"] is None
-
-
-@pytest.mark.live
-@pytest.mark.parametrize("kind", ["sync", "async"])
-def test_the_hook_maps_or_refuses_a_sign_in(emulator_url: str, kind: str) -> None:
-    foo = _organization(emulator_url, "foo-corp.com")
-    bar = _organization(emulator_url, "bar.example")
-    tenants = {foo: "tenant-foo"}
-
-    def map_tenant(request: Request, result: Any) -> None:
-        tenant = tenants.get(result.profile.organization_id)
-        if tenant is None:
-            raise SignInRefused("Your organization has no account here.")
-        request.session["tenant"] = tenant
-
-    async def map_tenant_async(request: Request, result: Any) -> None:
-        map_tenant(request, result)
-
-    hook = map_tenant if kind == "sync" else map_tenant_async
-    sso = WorkOSSSO(secret_key=SECRET, environ=_env(emulator_url), on_sign_in=hook)
-    with TestClient(_app(sso), follow_redirects=False) as client:
-        _sign_in(client, f"/auth/login?organization={foo}")
-        home = client.get("/").json()
-        assert home["session"]["tenant"] == "tenant-foo"
-        assert home["user"]["organization_id"] == foo
-        reply = _sign_in(client, f"/auth/login?organization={bar}")
-        assert _message(client, reply) == "Your organization has no account here."
         assert client.get("/").json()["user"] is None

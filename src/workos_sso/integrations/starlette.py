@@ -6,40 +6,34 @@ from starlette.routing import Mount
 
 from workos_sso.integrations.starlette import WorkOSSSO
 
-sso = WorkOSSSO(secret_key=SECRET_KEY)  # WORKOS_API_KEY, WORKOS_CLIENT_ID, WORKOS_REDIRECT_URI
+sso = WorkOSSSO(secret_key=SECRET_KEY, allowed_organizations=["org_01..."])  # WORKOS_* for the rest
 app = Starlette(
     routes=[Mount("/auth", sso.router)],
     middleware=[sso.session_middleware()],  # Starlette's SessionMiddleware, set up for sign-in
-    lifespan=sso.lifespan,  # closes the AsyncSSOClient when the app stops
+    lifespan=sso.lifespan,  # checks the session middleware; closes the client when the app stops
 )
 ```
 
-The router has ``GET /login`` (``?organization=``, ``?connection=`` or ``?provider=``, and
-``?next=``), ``POST /login/email`` (a form with ``email``, and ``next``), ``GET /callback`` and
-``POST /logout``; FastAPI apps ``app.include_router(sso.api_router())``.
-``current_user(request)`` gives the signed-in ``SessionUser`` (or ``None``);
-``require_user`` is the same as a FastAPI dependency that answers 401 without one, and
-``login_required(...)`` one that redirects to the sign-in instead.
-
-The security decisions are made here, once: the state is signed with ``secret_key``, kept in the
-session and popped at the callback (good for one callback); a profile from another organization
-than the sign-in was started for is refused; the session is cleared at sign-in; ``next`` must be
-a same-site path; sign-out ends the identity provider's session too when it can; and every
-refusal ends on the sign-in page with a short message (``pop_message``), never an error page.
+The router has ``GET /login``, ``POST /login/email``, ``GET /callback`` and ``POST /logout``;
+FastAPI apps ``app.include_router(sso.api_router())``. What they decide (the policy, the checks
+of a callback, the messages, what the session keeps) is the shared flow of
+``workos_sso.integrations``; this module only moves Starlette's requests, session and responses.
+A refused sign-in ends on the sign-in page, where ``pop_message(request)`` says why, and leaves
+an established session as it was.
 
 Only Starlette is imported; FastAPI only by ``api_router()``, which a FastAPI app calls.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
+import functools
 import os
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Callable, Optional
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from urllib.parse import parse_qs
 
+import attrs
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
@@ -47,89 +41,58 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, Router
 
 from .._async import AsyncSSOClient
-from .._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_RETRY_WAIT,
-    DEFAULT_TIMEOUT,
-    ClientOptions,
-)
-from .._errors import (
-    ConfigurationError,
-    InvalidGrantError,
-    InvalidParameterError,
-    NoSSOForDomainError,
-    SignInError,
-    StateError,
-    UnexpectedOrganizationError,
-    WorkOSError,
-)
-from .._login import (
-    SessionUser,
-    SignInResult,
-    handle_callback_async,
-    safe_return_to,
-    start_sign_in_async,
-)
+from .._config import check_redirect_uri, is_local_development
+from .._errors import ConfigurationError, SignInRefused
+from .._login import SessionUser, SignInResult
 from .._state import Secret
+from ._drive import run_async
+from ._flow import (
+    AcceptSignIn,
+    Effect,
+    EndSession,
+    Refusal,
+    SignInFlow,
+    SignInPolicy,
+    StartSession,
+    Steps,
+    check_secret_key,
+    check_site_path,
+    with_next,
+)
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
 __all__ = [
-    "EXPIRED",
-    "MESSAGE_KEY",
-    "STATE_KEY",
-    "USER_KEY",
-    "WRONG_ORGANIZATION",
     "SignInHook",
     "SignInRefused",
     "WorkOSSSO",
     "current_user",
-    "is_local_development",
     "login_required",
     "pop_message",
     "require_user",
 ]
 
-logger: logging.Logger = logging.getLogger(__name__)
+#: ``on_sign_in(request, result)``, plain or ``async``: the ``SessionUser`` to keep, ``None`` for
+#: the profile's, or raise ``SignInRefused("a sentence for the user")``.
+SignInHook = Callable[
+    [Request, SignInResult], Union[Optional[SessionUser], Awaitable[Optional[SessionUser]]]
+]
 
-#: Session keys: the pending sign-in's state, the signed-in user, the message for the sign-in page.
-STATE_KEY = "workos_sso_state"
-USER_KEY = "workos_sso_user"
-MESSAGE_KEY = "workos_sso_message"
-
-# What the user sees when a sign-in is refused. Most refusals are harmless (an old tab, a reload,
-# a back button) and a fresh sign-in takes a few seconds.
-EXPIRED = "Your sign-in expired or was already used. Please sign in again."
-WRONG_ORGANIZATION = "That account belongs to another organization. Please sign in again."
-CHOOSE = "Choose an organization, or use your work email."
-FAILED = "Sign-in failed. Please try again."
-
-
-class SignInRefused(Exception):
-    """Raised by an ``on_sign_in`` hook to refuse a completed sign-in.
-
-    The session stays cleared and the user lands on the sign-in page with ``message``.
-    """
-
-    def __init__(self, message: str = "You cannot sign in to this app.") -> None:
-        super().__init__(message)
-        self.message: str = message
+_MESSAGE_KEY = "workos_sso.message"
+_MAX_FORM_BYTES = 16 * 1024  # the email form: an address and a path
+_NO_SESSION = (
+    "workos_sso.integrations.starlette needs Starlette's SessionMiddleware, which gives the "
+    "signed-in user a new session cookie: add middleware=[sso.session_middleware()] to the app."
+)
 
 
-#: ``on_sign_in(request, result)``, plain or ``async``: runs after the callback's checks, on the
-#: fresh (cleared) session, before the user is stored. Map ``result.profile`` to the app's own
-#: user and tenant (store what you need in ``request.session``), or raise ``SignInRefused``.
-SignInHook = Callable[[Request, SignInResult], Optional[Awaitable[None]]]
+# --- the current user -----------------------------------------------------------------------
 
 
 def _session(connection: HTTPConnection) -> Any:
     if "session" not in connection.scope:
-        raise RuntimeError(
-            "workos_sso.integrations.starlette needs Starlette's SessionMiddleware: add "
-            "Middleware(SessionMiddleware, secret_key=..., same_site='lax') to the app."
-        )
+        raise ConfigurationError(_NO_SESSION)
     return connection.session
 
 
@@ -137,20 +100,17 @@ def current_user(request: HTTPConnection) -> Optional[SessionUser]:
     """The signed-in user, or ``None``.
 
     Raises:
-        RuntimeError: the app has no ``SessionMiddleware``.
+        ConfigurationError: the app has no ``SessionMiddleware``.
     """
-    data = _session(request).get(USER_KEY)
-    if not data:
-        return None
-    try:
-        return SessionUser.from_dict(data)
-    except InvalidParameterError:  # a session written by something else: not signed in
-        return None
+    return SignInFlow.current_user(_session(request))
 
 
 def pop_message(request: HTTPConnection) -> Optional[str]:
-    """The message for the sign-in page (why a sign-in was refused), once; else ``None``."""
-    message = _session(request).pop(MESSAGE_KEY, None)
+    """Why the last sign-in was refused (a fixed sentence, or the hook's), once; else ``None``.
+
+    Escape it like any text put into HTML (templates do; ``html.escape`` in an f-string).
+    """
+    message = _session(request).pop(_MESSAGE_KEY, None)
     return message if isinstance(message, str) else None
 
 
@@ -174,39 +134,42 @@ def login_required(login_url: str = "/login") -> Callable[[Request], SessionUser
     def dependency(request: Request) -> SessionUser:
         user = current_user(request)
         if user is None:
-            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            separator = "&" if "?" in login_url else "?"
-            location = f"{login_url}{separator}{urlencode({'next': path})}"
+            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            location = with_next(login_url, wanted)
             raise HTTPException(status_code=303, headers={"Location": location})
         return user
 
     return dependency
 
 
-def is_local_development(redirect_uri: str) -> bool:
-    """Plain-HTTP loopback: the only place a session cookie may go without ``Secure``."""
-    parts = urlsplit(redirect_uri)
-    return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+# --- the extension --------------------------------------------------------------------------
 
 
 class WorkOSSSO:
     """The sign-in routes of one app, and the ``AsyncSSOClient`` they share.
 
+    docs/integrations/starlette.md has the settings table. Each ``WORKOS_*`` named below is
+    read from ``environ`` (``os.environ`` by default) when the argument is not given.
+
     Args:
-        secret_key: signs each sign-in's state; use the app's secret (``SessionMiddleware``'s
-            key). Required: a random one per process would break sign-ins across workers.
-        redirect_uri: the callback's full URL, registered at WorkOS; else
-            ``WORKOS_REDIRECT_URI``.
-        api_key, client_id, base_url: else ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID`` and
-            ``WORKOS_BASE_URL`` (optional).
-        environ: where to read those variables; defaults to ``os.environ``.
-        default_organization: the organization ``GET /login`` signs in to without a selector;
-            else ``WORKOS_ORGANIZATION_ID`` if set.
-        on_sign_in: a hook run on each completed sign-in (see ``SignInHook``).
-        sign_in_page: where a refusal sends the user (with a message); ``"/"`` by default.
-        after_sign_out: where sign-out ends when the identity provider's session cannot be
-            ended too.
-        client_options: passed on to ``AsyncSSOClient`` (``timeout``, ``max_retries``, ...).
+        secret_key: the app's secret: signs the session cookie and each sign-in's state.
+            Outside plain-HTTP loopback: 32 bytes or more, and not a placeholder.
+        redirect_uri: the callback's absolute URL, as registered at WorkOS
+            (``WORKOS_REDIRECT_URI``); https except on loopback.
+        api_key, client_id, base_url: ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID``,
+            ``WORKOS_BASE_URL`` (optional: the emulator in development and tests).
+        default_organization: where ``/login`` without a selector signs in
+            (``WORKOS_ORGANIZATION_ID``).
+        allowed_organizations: the organization ids that may sign in, or ``"*"``; unset, the
+            default organization only (or, without one, every organization, with a warning).
+        allowed_providers: the social providers that may sign in (``"GoogleOAuth"``...); none
+            by default.
+        pkce: send a PKCE challenge with each sign-in (off: WorkOS's spec lists no
+            ``code_verifier`` for SSO's token request).
+        on_sign_in: the hook for completed sign-ins (``SignInHook``).
+        sign_in_page: where refusals land, with their message; after_sign_out: where sign-out
+            ends when the identity provider's session cannot be ended too. Paths on this site.
+        client_options: passed on to ``AsyncSSOClient`` (``timeout``, ``max_retries``...).
 
     Raises:
         ConfigurationError: a setting is missing or malformed (the message names it), or the
@@ -223,79 +186,111 @@ class WorkOSSSO:
         base_url: Optional[str] = None,
         environ: Optional[Mapping[str, str]] = None,
         default_organization: Optional[str] = None,
+        allowed_organizations: Union[Iterable[str], str, None] = None,
+        allowed_providers: Optional[Iterable[str]] = None,
+        pkce: bool = False,
         on_sign_in: Optional[SignInHook] = None,
         sign_in_page: str = "/",
         after_sign_out: str = "/",
         client_options: Optional[Mapping[str, Any]] = None,
     ) -> None:
         env = os.environ if environ is None else environ
-        if not secret_key:
-            raise ConfigurationError("secret_key is missing: pass the app's secret key.")
-        redirect_uri = redirect_uri or env.get("WORKOS_REDIRECT_URI", "").strip()
-        if not redirect_uri:
-            raise ConfigurationError(
-                "redirect_uri is missing: pass it, or set WORKOS_REDIRECT_URI."
-            )
-        self.secret_key: Secret = secret_key
-        self.redirect_uri: str = redirect_uri
-        self.default_organization: Optional[str] = (
-            default_organization or env.get("WORKOS_ORGANIZATION_ID", "").strip() or None
+
+        def setting(name: str, value: Optional[str], variable: str) -> Optional[str]:
+            if value is None or value == "":
+                return env.get(variable, "").strip() or None
+            if not isinstance(value, str) or value != value.strip():
+                raise ConfigurationError(f"{name} must be a string without surrounding spaces.")
+            return value
+
+        self.redirect_uri: str = check_redirect_uri(
+            setting("redirect_uri", redirect_uri, "WORKOS_REDIRECT_URI"),
+            setting="redirect_uri (or WORKOS_REDIRECT_URI)",
         )
+        self.secret_key: Secret = check_secret_key(
+            secret_key, redirect_uri=self.redirect_uri, setting="secret_key"
+        )
+        self.policy: SignInPolicy = SignInPolicy.from_settings(
+            allowed_organizations=allowed_organizations,
+            allowed_providers=allowed_providers,
+            default_organization=setting(
+                "default_organization", default_organization, "WORKOS_ORGANIZATION_ID"
+            ),
+            organizations_setting="allowed_organizations",
+            providers_setting="allowed_providers",
+            default_setting="default_organization (or WORKOS_ORGANIZATION_ID)",
+        )
+        if not isinstance(pkce, bool):
+            raise ConfigurationError("pkce must be True or False.")
+        if on_sign_in is not None and not callable(on_sign_in):
+            raise ConfigurationError("on_sign_in must be a function of (request, result).")
         self.on_sign_in: Optional[SignInHook] = on_sign_in
-        self.sign_in_page: str = sign_in_page
-        self.after_sign_out: str = after_sign_out
-        self._client_arguments: dict[str, Any] = {
-            "api_key": api_key or env.get("WORKOS_API_KEY", "").strip() or None,
-            "client_id": client_id or env.get("WORKOS_CLIENT_ID", "").strip() or None,
-            "base_url": base_url or env.get("WORKOS_BASE_URL", "").strip() or DEFAULT_BASE_URL,
-            **(client_options or {}),
+        sign_in_page = check_site_path(sign_in_page, setting="sign_in_page")
+        after_sign_out = check_site_path(after_sign_out, setting="after_sign_out")
+        arguments = dict(client_options or {})
+        required = {
+            "api_key": (api_key, "WORKOS_API_KEY"),
+            "client_id": (client_id, "WORKOS_CLIENT_ID"),
         }
-        self._check_settings()
-        self._client: Optional[AsyncSSOClient] = None
-
-    def _check_settings(self) -> None:
-        """Fail at start-up, not at the first sign-in, on a missing setting or extra."""
-        arguments = self._client_arguments
-        if arguments["api_key"] is None:
-            raise ConfigurationError("api_key is missing: pass it, or set WORKOS_API_KEY.")
-        ClientOptions.check(
-            api_key=arguments["api_key"],
-            client_id=arguments["client_id"],
-            base_url=arguments["base_url"],
-            timeout=arguments.get("timeout", DEFAULT_TIMEOUT),
-            max_retries=arguments.get("max_retries", DEFAULT_MAX_RETRIES),
-            max_retry_wait=arguments.get("max_retry_wait", DEFAULT_MAX_RETRY_WAIT),
+        for name, (value, variable) in required.items():
+            arguments[name] = setting(name, value, variable)
+            if arguments[name] is None:
+                raise ConfigurationError(f"{name} is missing: pass it, or set {variable}.")
+        base_url = setting("base_url", base_url, "WORKOS_BASE_URL")
+        if base_url is not None:
+            arguments["base_url"] = base_url
+        self._client_arguments: dict[str, Any] = arguments
+        # Checks the client's settings and the async extra; it connects on first use only.
+        self._client: Optional[AsyncSSOClient] = AsyncSSOClient(**arguments)
+        self._flow = SignInFlow(
+            client=self._client,
+            redirect_uri=self.redirect_uri,
+            secret=self.secret_key,
+            policy=self.policy,
+            sign_in_page=sign_in_page,
+            after_sign_out=after_sign_out,
+            pkce=pkce,
         )
-        try:
-            from .. import _async_transport  # noqa: F401  (aiohttp, the async extra)
-        except ImportError as exc:
-            raise ConfigurationError(
-                "workos_sso.integrations.starlette needs the fastapi or async extra: "
-                "pip install 'workos-sso[fastapi]'"
-            ) from exc
 
-    # --- the client -----------------------------------------------------------------------
+    @property
+    def default_organization(self) -> Optional[str]:
+        """Where ``/login`` without a selector signs in, if anywhere."""
+        return self.policy.default_organization
+
+    # --- the client and the app's life -----------------------------------------------------
 
     @property
     def client(self) -> AsyncSSOClient:
-        """The ``AsyncSSOClient``: made on first use, inside the app's event loop."""
+        """The ``AsyncSSOClient``; after ``aclose()``, the next use makes a new one."""
         if self._client is None:
             self._client = AsyncSSOClient(**self._client_arguments)
         return self._client
 
+    @property
+    def flow(self) -> SignInFlow:
+        """The shared sign-in flow, on the current client."""
+        if self._flow.client is not self.client:
+            self._flow = attrs.evolve(self._flow, client=self.client)
+        return self._flow
+
     async def aclose(self) -> None:
-        """Close the client (its connections); the next use makes a new one."""
+        """Close the client (its connections)."""
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
 
     @asynccontextmanager
-    async def lifespan(self, _app: object = None) -> AsyncIterator[None]:
-        """The app's lifespan, or part of it: closes the client when the app stops.
+    async def lifespan(self, app: object) -> AsyncIterator[None]:
+        """The app's lifespan, or part of it: checks the app's session, closes the client.
 
         ``Starlette(lifespan=sso.lifespan)`` or ``FastAPI(lifespan=sso.lifespan)``; in a
         lifespan of the app's own, ``async with sso.lifespan(app): yield``.
+
+        Raises:
+            ConfigurationError: the app has no Starlette ``SessionMiddleware``: sign-in must
+                give the user a new session, which another session may not do.
         """
+        _check_session_middleware(app)
         try:
             yield
         finally:
@@ -311,7 +306,7 @@ class WorkOSSSO:
         secret = self.secret_key
         return Middleware(
             SessionMiddleware,
-            secret_key=secret.decode() if isinstance(secret, bytes) else secret,
+            secret_key=secret.decode("latin-1") if isinstance(secret, bytes) else secret,
             same_site="lax",
             https_only=not is_local_development(self.redirect_uri),
         )
@@ -330,121 +325,81 @@ class WorkOSSSO:
 
     @property
     def router(self) -> Router:
-        """A router of ``routes``, to mount (``Mount("/auth", sso.router)``); it does not run
-        the lifespan, which a mounted router never does: give the app ``lifespan``."""
+        """A router of ``routes``, to mount (``Mount("/auth", sso.router)``); a mounted router
+        never runs a lifespan: give the app ``lifespan``."""
         return Router(routes=self.routes)
 
     def api_router(self) -> APIRouter:
         """The routes as a FastAPI ``APIRouter``: ``app.include_router(sso.api_router())``, with
-        ``prefix="/auth"`` or none. It carries ``lifespan``, which FastAPI merges into the app's,
-        so the client is closed when the app stops. Imports FastAPI (this method only)."""
+        ``prefix="/auth"`` or none. It carries ``lifespan``, which FastAPI merges into the app's.
+        Imports FastAPI (this method only)."""
         from fastapi import APIRouter
 
         router = APIRouter(lifespan=self.lifespan)
         router.routes.extend(self.routes)
         return router
 
-    def _back_to_sign_in(self, request: Request, message: str) -> RedirectResponse:
-        session = _session(request)
-        session.clear()
-        session[MESSAGE_KEY] = message
-        return RedirectResponse(self.sign_in_page, status_code=303)
-
     async def login(self, request: Request) -> Response:
-        """``GET /login``: start a sign-in by organization, connection or provider."""
-        _session(request)
-        query = request.query_params
-        names = ("organization", "connection", "provider")
-        selectors = {name: query[name] for name in names if query.get(name)}
-        if not selectors and self.default_organization:
-            selectors = {"organization": self.default_organization}
-        if len(selectors) != 1:
-            return self._back_to_sign_in(request, CHOOSE)
-        try:
-            start = await start_sign_in_async(
-                self.client,
-                redirect_uri=self.redirect_uri,
-                return_to=safe_return_to(query.get("next")),
-                secret=self.secret_key,
-                organization=selectors.get("organization"),
-                connection=selectors.get("connection"),
-                provider=selectors.get("provider"),
-            )
-        except WorkOSError as error:
-            logger.warning("SSO sign-in could not start: %s", error)
-            return self._back_to_sign_in(request, FAILED)
-        _session(request)[STATE_KEY] = start.state.value
-        return RedirectResponse(start.url, status_code=303)
+        """``GET /login``: start a sign-in (``?organization=``, ``connection``, ``provider``)."""
+        return await self._answer(request, lambda flow, s: flow.login(request.query_params, s))
 
     async def login_by_email(self, request: Request) -> Response:
         """``POST /login/email``: start a sign-in at the connection of the email's domain."""
-        _session(request)
-        # A urlencoded form, read by hand: no python-multipart needed.
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        email = form.get("email", [""])[0]
-        try:
-            start = await start_sign_in_async(
-                self.client,
-                redirect_uri=self.redirect_uri,
-                email=email,
-                return_to=safe_return_to(form.get("next", [None])[0]),
-                secret=self.secret_key,
-            )
-        except NoSSOForDomainError as error:
-            return self._back_to_sign_in(
-                request, f"{error.domain} does not use single sign-on here."
-            )
-        except InvalidParameterError:
-            return self._back_to_sign_in(
-                request, "Enter a work email address such as jane@example.com."
-            )
-        except WorkOSError as error:
-            logger.warning("SSO sign-in by email could not start: %s", error)
-            return self._back_to_sign_in(request, FAILED)
-        _session(request)[STATE_KEY] = start.state.value
-        return RedirectResponse(start.url, status_code=303)
+        form = await _read_form(request)
+        return await self._answer(request, lambda flow, s: flow.login_by_email(form, s))
 
     async def callback(self, request: Request) -> Response:
-        """``GET /callback``: check the sign-in, rotate the session, store the user."""
-        session = _session(request)
-        try:
-            result = await handle_callback_async(
-                self.client,
-                request.query_params,
-                expected_state=session.pop(STATE_KEY, None),  # popped: good for one callback
-                secret=self.secret_key,
-            )
-        except (StateError, InvalidGrantError):
-            return self._back_to_sign_in(request, EXPIRED)
-        except UnexpectedOrganizationError:
-            return self._back_to_sign_in(request, WRONG_ORGANIZATION)
-        except SignInError as error:
-            logger.warning("SSO sign-in failed: %s", error)
-            message = f"Sign-in failed ({error.error}). Please try again."
-            return self._back_to_sign_in(request, message)
-        except WorkOSError as error:
-            logger.warning("SSO callback refused: %s", error)
-            return self._back_to_sign_in(request, FAILED)
-        session.clear()  # a fresh session for the signed-in user
-        if self.on_sign_in is not None:
-            try:
-                outcome = self.on_sign_in(request, result)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            except SignInRefused as refused:
-                return self._back_to_sign_in(request, refused.message)
-        session[USER_KEY] = SessionUser.from_profile(result.profile).to_dict()
-        return RedirectResponse(result.return_to, status_code=303)
+        """``GET /callback``: check the sign-in, start a new session for the user."""
+        return await self._answer(request, lambda flow, s: flow.callback(request.query_params, s))
 
     async def logout(self, request: Request) -> Response:
         """``POST /logout``: end the session here and, when it can, at the identity provider."""
-        user = current_user(request)
-        _session(request).clear()
-        if user is None:
-            return RedirectResponse(self.after_sign_out, status_code=303)
-        try:
-            logout = await self.client.authorize_logout(profile_id=user.id)
-        except WorkOSError as error:
-            logger.info("Signed out here only: %s", error)
-            return RedirectResponse(self.after_sign_out, status_code=303)
-        return RedirectResponse(logout.logout_url, status_code=303)
+        return await self._answer(request, lambda flow, s: flow.logout(s))
+
+    async def _answer(
+        self, request: Request, route: Callable[[SignInFlow, Any], Steps]
+    ) -> Response:
+        session = _session(request)
+        flow = self.flow
+        effects = functools.partial(self._effect, request)
+        answer = await run_async(route(flow, session), flow.client, effects)
+        if isinstance(answer, Refusal):
+            session[_MESSAGE_KEY] = answer.message  # the session is otherwise left as it was
+        return RedirectResponse(answer.location, status_code=303)
+
+    def _effect(self, request: Request, effect: Effect) -> Any:
+        if isinstance(effect, AcceptSignIn):
+            # A SessionUser, None, or an awaitable of one (run_async awaits it).
+            return None if self.on_sign_in is None else self.on_sign_in(request, effect.result)
+        assert isinstance(effect, (StartSession, EndSession))
+        # The cookie is the session: emptied, it is replaced whole (no id to keep).
+        request.session.clear()
+        return None
+
+
+async def _read_form(request: Request) -> dict[str, list[str]]:
+    """A urlencoded form, read by hand (no python-multipart); too large a body reads as empty."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_FORM_BYTES:
+            return {}
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _check_session_middleware(app: object) -> None:
+    """Sign-in needs Starlette's cookie session, which a new sign-in replaces whole."""
+    try:
+        from starlette.middleware.sessions import SessionMiddleware
+    except ImportError:  # itsdangerous is missing, so the app cannot be using it
+        raise ConfigurationError(
+            _NO_SESSION + " It needs itsdangerous: pip install 'workos-sso[fastapi]'."
+        ) from None
+    for middleware in getattr(app, "user_middleware", None) or ():
+        cls = getattr(middleware, "cls", None)
+        if isinstance(cls, type) and issubclass(cls, SessionMiddleware):
+            return
+    raise ConfigurationError(
+        _NO_SESSION + " Another session middleware may keep a session's id across sign-in, "
+        "so an id planted before it would stay valid after it (session fixation)."
+    )
