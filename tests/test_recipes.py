@@ -137,6 +137,8 @@ def django_module(recipe_env: dict[str, str]) -> Iterator[Any]:
             "REDIRECT_URI": recipe_env["WORKOS_REDIRECT_URI"],
             "BASE_URL": recipe_env["WORKOS_BASE_URL"],
             "ORGANIZATION": recipe_env["WORKOS_ORGANIZATION_ID"],
+            # What the recipe reads from WORKOS_ALLOWED_ORGANIZATIONS when it starts.
+            "ALLOWED_ORGANIZATIONS": recipe_env["WORKOS_ALLOWED_ORGANIZATIONS"].split(","),
         }
     ):
         yield module
@@ -220,6 +222,19 @@ def test_signed_out_home_offers_both_ways_in(app: AppClient, recipe_env: dict[st
     assert f'href="/login?organization={recipe_env["WORKOS_ORGANIZATION_ID"]}"' in home.text
     assert 'action="/login/email"' in home.text
     assert "Signed in as" not in home.text
+
+
+def test_fastapi_sign_in_page_passes_next_on_escaped(
+    recipe_env: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    # The FastAPI recipe writes its HTML in f-strings, so it escapes by hand.
+    app = _fastapi_client(recipe_env, request)
+    text = app.get("/?" + urlencode({"next": "/after?tab=2"})).text
+    assert "next=%2Fafter%3Ftab%3D2" in text  # the sign-in link
+    assert '<input type="hidden" name="next" value="/after?tab=2">' in text  # the email form
+    text = app.get("/?" + urlencode({"next": '/"><b id="rcp-next">'})).text
+    assert "rcp-next" in text
+    assert '<b id="rcp-next">' not in text
 
 
 def test_sign_in_by_organization(app: AppClient, recipe_env: dict[str, str]) -> None:
