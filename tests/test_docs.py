@@ -464,7 +464,7 @@ def _errors_table() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     for line in (DOCS / "errors.md").read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"`\w+Error`", cells[0]):
+        if len(cells) == 4 and re.fullmatch(r"`\w+(Error|Refused)`", cells[0]):
             rows[cells[0].strip("`")] = re.findall(r"`(\w+)`", cells[1])
     return rows
 
