@@ -8,7 +8,7 @@ In a real project the settings go to ``settings.py``, the view to ``views.py`` a
     export WORKOS_API_KEY=sk_test_default WORKOS_CLIENT_ID=client_01TESTCLIENT
     export WORKOS_BASE_URL=http://127.0.0.1:4100          # the emulator; omit for WorkOS
     export WORKOS_REDIRECT_URI=http://127.0.0.1:8000/callback
-    export WORKOS_ORGANIZATION_ID=org_...                  # optional: the "Sign in" button's
+    export WORKOS_ORGANIZATION_ID=org_...                  # the "Sign in" button's organization
     python docs/examples/django_app.py runserver 127.0.0.1:8000
 
 Routes: ``/`` (sign-in page, or who is signed in), ``/account`` (``@login_required``),
@@ -16,10 +16,12 @@ Routes: ``/`` (sign-in page, or who is signed in), ``/account`` (``@login_requir
 ``WORKOS_REDIRECT_URI``) and ``POST /logout``: the integration's views, routed here without
 the trailing slashes its ``urls.py`` has, so that every recipe has the same routes.
 
-Tenancy: the callback refuses a profile from any organization other than the one the sign-in
-was started for, and the user is linked by profile id, never by email alone. A real app also
-maps ``result.profile.organization_id`` to its own tenant in a ``sign_in_completed`` receiver,
-raising ``PermissionDenied`` for an organization it has no tenant for.
+Who may sign in: ``WORKOS_ALLOWED_ORGANIZATIONS`` (comma-separated ids, or ``*``); unset, only
+``WORKOS_ORGANIZATION_ID``. The views refuse any other organization at ``/login`` and again at
+the callback, and the backend links a user by profile id, never by email alone. A real app
+also maps ``result.profile.organization_id`` to its own tenant in an ``ON_SIGN_IN`` hook,
+raising ``SignInRefused`` for an organization it has no tenant for. The page below prints the
+messages and the user through Django's templates, which escape them.
 """
 
 from __future__ import annotations
@@ -28,25 +30,22 @@ import os
 import secrets
 import sys
 import tempfile
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import django
 from django.conf import settings
 
 REDIRECT_URI = os.environ["WORKOS_REDIRECT_URI"]
-_redirect = urlsplit(REDIRECT_URI)
-LOCAL_DEVELOPMENT = _redirect.scheme == "http" and _redirect.hostname in (
-    "localhost",
-    "127.0.0.1",
-    "::1",
-)
+# The integration accepts a plain-http redirect URI on localhost only: local development.
+LOCAL_DEVELOPMENT = REDIRECT_URI.startswith("http://")
+ALLOWED = os.environ.get("WORKOS_ALLOWED_ORGANIZATIONS")
 
 settings.configure(
     DEBUG=False,
     # Without APP_SECRET_KEY every restart signs everyone out, which is fine on a laptop only.
     SECRET_KEY=os.environ.get("APP_SECRET_KEY") or secrets.token_hex(32),
     ROOT_URLCONF=__name__,
-    ALLOWED_HOSTS=[_redirect.hostname or "localhost", "testserver"],
+    ALLOWED_HOSTS=[urlsplit(REDIRECT_URI).hostname or "localhost", "testserver"],
     INSTALLED_APPS=[
         "django.contrib.auth",
         "django.contrib.contenttypes",
@@ -67,6 +66,8 @@ settings.configure(
         "REDIRECT_URI": REDIRECT_URI,
         "BASE_URL": os.environ.get("WORKOS_BASE_URL"),
         "ORGANIZATION": os.environ.get("WORKOS_ORGANIZATION_ID"),
+        # A list of organization ids, or "*" for every organization of the environment.
+        "ALLOWED_ORGANIZATIONS": ALLOWED if ALLOWED in (None, "*") else ALLOWED.split(","),
     },
     LOGIN_URL="/login",
     LOGIN_REDIRECT_URL="/",
@@ -92,6 +93,7 @@ settings.configure(
     SESSION_COOKIE_HTTPONLY=True,
     # Lax: the cookie comes along on the top-level redirect back from the identity provider.
     SESSION_COOKIE_SAMESITE="Lax",
+    # Secure in production; plain-http localhost development has no https to send it over.
     SESSION_COOKIE_SECURE=not LOCAL_DEVELOPMENT,
     CSRF_COOKIE_SECURE=not LOCAL_DEVELOPMENT,
     # The forms carry the token ({% csrf_token %}), so no script needs to read the cookie.
@@ -100,14 +102,13 @@ settings.configure(
 django.setup()
 
 # Everything below needs the settings above.
-from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.core.management import call_command, execute_from_command_line  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views.decorators.http import require_GET  # noqa: E402
 
-from workos_sso.integrations.django import current_sso_user, views  # noqa: E402
+from workos_sso.integrations.django import current_user, login_required, views  # noqa: E402
 
 # What `manage.py migrate` does in a real project.
 call_command("migrate", verbosity=0, interactive=False)
@@ -126,11 +127,12 @@ PAGE = engines["django"].from_string(
       <button id="sign-out">Sign out</button></form>
   {% else %}
     <h1>Sign in</h1>
-    {% if organization %}
-      <p><a id="sign-in" href="/login?organization={{ organization|urlencode }}">Sign in</a></p>
+    {% if sign_in_url %}
+      <p><a id="sign-in" href="{{ sign_in_url }}">Sign in</a></p>
     {% endif %}
     <form method="post" action="/login/email">{% csrf_token %}
       <label>Work email <input id="email-input" name="email" type="email" required></label>
+      {% if next %}<input type="hidden" name="next" value="{{ next }}">{% endif %}
       <button id="sign-in-email">Continue with SSO</button>
     </form>
   {% endif %}
@@ -141,10 +143,16 @@ PAGE = engines["django"].from_string(
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    # Where /login sent the user to sign in from (it adds ?next= when it needs to ask): both
+    # ways in pass it on, so the user ends where they were going.
+    next_path = request.GET.get("next", "")
+    organization = settings.WORKOS_SSO.get("ORGANIZATION")
+    query = {"organization": organization, **({"next": next_path} if next_path else {})}
     context = {
         # The organization, role and profile id of the sign-in behind request.user.
-        "sso_user": current_sso_user(request),
-        "organization": settings.WORKOS_SSO.get("ORGANIZATION"),
+        "sso_user": current_user(request),
+        "sign_in_url": "/login?" + urlencode(query) if organization else "",
+        "next": next_path,
     }
     return HttpResponse(PAGE.render(context, request))
 

@@ -3,8 +3,10 @@
 Add ``"workos_sso.integrations.django"`` to ``INSTALLED_APPS``, the backend
 ``"workos_sso.integrations.django.backends.WorkOSBackend"`` to ``AUTHENTICATION_BACKENDS``,
 ``path("sso/", include("workos_sso.integrations.django.urls"))`` to the URLs and one
-``WORKOS_SSO`` dict to the settings; ``manage.py check`` says what is missing. See
-docs/integrations/django.md.
+``WORKOS_SSO`` dict to the settings; ``manage.py check`` says what is missing. The views run
+the sign-in flow the Flask and Starlette integrations share, with the same names: ``WorkOSSSO``,
+``SignInRefused``, ``current_user``, ``login_required`` and the ``on_sign_in(request, result)``
+hook (``WORKOS_SSO["ON_SIGN_IN"]``). See docs/integrations/django.md.
 
 This package imports Django; ``import workos_sso`` does not.
 """
@@ -18,7 +20,9 @@ if importlib.util.find_spec("django") is None:  # pragma: no cover - depends on 
         "workos_sso.integrations.django needs Django: pip install 'workos-sso[django]'"
     )
 
-from .signals import sign_in_completed
-from .users import current_sso_user
+from workos_sso import SignInRefused
 
-__all__ = ["current_sso_user", "sign_in_completed"]
+from .conf import WorkOSSSO
+from .users import current_user, login_required
+
+__all__ = ["SignInRefused", "WorkOSSSO", "current_user", "login_required"]

@@ -26,18 +26,21 @@ class WorkOSBackend(BaseBackend):
     """Signs in the Django user linked to a WorkOS profile, creating one the first time.
 
     ``django.contrib.auth.authenticate(request, sso_result=result)`` with the ``SignInResult``
-    of ``workos_sso.handle_callback`` (the app's callback view does this). The link is the
-    profile id, kept with its organization in ``WorkOSIdentity``:
+    of a checked callback (the callback view does this, after the ``ON_SIGN_IN`` hook). The
+    link is the profile id, kept with its organization in ``WorkOSIdentity``:
 
     * a known profile signs in as its user again (the same row, updated);
     * a known profile that comes back from another organization is refused;
     * a new profile gets a new user, whose username is ``workos:<profile id>``, even when
       another user has the same email address: an identity provider's admin can mint any
-      address. With ``WORKOS_SSO["LINK_BY_EMAIL"] = True`` a new profile is linked to the one
-      existing user with its email address instead.
+      address. With ``WORKOS_SSO["LINK_BY_EMAIL"] = True`` a new profile of an allowed
+      organization is linked to the one existing user with its email address instead, unless
+      that user is staff, a superuser or already linked to a WorkOS profile (``can_link``).
 
     The user's email, first and last name follow the profile at each sign-in. An inactive user
-    is refused, as by Django's ``ModelBackend``.
+    is refused, as by Django's ``ModelBackend``. A database error in linking that is not a
+    second sign-in of the same new profile racing this one (a username taken, a custom user
+    model's own constraint) refuses the sign-in with a log line; the view shows the refusal.
     """
 
     def authenticate(  # type: ignore[override]
@@ -70,17 +73,30 @@ class WorkOSBackend(BaseBackend):
 
     # --- linking ---------------------------------------------------------------------------
 
-    def _identity(self, profile: Profile) -> Optional[WorkOSIdentity]:
+    @staticmethod
+    def _linked(profile: Profile) -> Optional[WorkOSIdentity]:
         identity: Optional[WorkOSIdentity] = (
             WorkOSIdentity.objects.select_related("user").filter(profile_id=profile.id).first()
         )
+        return identity
+
+    def _identity(self, profile: Profile) -> Optional[WorkOSIdentity]:
+        identity = self._linked(profile)
         if identity is None:
             try:
                 # A savepoint: a second sign-in of the same new profile may win the race.
                 with transaction.atomic():
                     return self._link_new_profile(profile)
-            except IntegrityError:
-                identity = WorkOSIdentity.objects.select_related("user").get(profile_id=profile.id)
+            except IntegrityError as error:
+                identity = self._linked(profile)
+                if identity is None:
+                    # Not the race: something else of the new user is taken.
+                    logger.warning(
+                        "WorkOS profile %s could not be linked to a new user: %s; refused.",
+                        profile.id,
+                        error,
+                    )
+                    return None
         if identity.organization_id != profile.organization_id:
             logger.warning(
                 "WorkOS profile %s was linked for organization %s and came back from %s: refused.",
@@ -96,6 +112,8 @@ class WorkOSBackend(BaseBackend):
 
     def _link_new_profile(self, profile: Profile) -> WorkOSIdentity:
         user = self._user_with_email(profile) if sso_settings().link_by_email else None
+        if user is not None and not self.can_link(user, profile):
+            user = None
         if user is None:
             user = self.create_user(profile)
         identity: WorkOSIdentity = WorkOSIdentity.objects.create(
@@ -117,6 +135,26 @@ class WorkOSBackend(BaseBackend):
             user_model._default_manager.filter(**{f"{email_field}__iexact": profile.email})[:2]
         )
         return matches[0] if len(matches) == 1 else None
+
+    def can_link(self, user: AbstractBaseUser, profile: Profile) -> bool:
+        """Whether ``LINK_BY_EMAIL`` may link this new profile to this existing user.
+
+        Never a staff user or a superuser (an identity provider's admin could mint their
+        address), never a user already linked to a WorkOS profile, and only a profile of an
+        organization ``ALLOWED_ORGANIZATIONS`` admits (the callback has refused the others
+        already; a social sign-in, which has no organization, is never linked). Override to be
+        stricter; a user this refuses gets a new user of its own.
+        """
+        if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+            why = "the user with its email is staff or a superuser"
+        elif WorkOSIdentity.objects.filter(user_id=user.pk).exists():
+            why = "the user with its email is linked to another WorkOS profile"
+        elif not sso_settings().policy().allows_organization(profile.organization_id):
+            why = "its organization is not allowed"
+        else:
+            return True
+        logger.warning("WorkOS profile %s not linked by email (%s): a new user.", profile.id, why)
+        return False
 
     def create_user(self, profile: Profile) -> AbstractBaseUser:
         """A new user for a profile seen for the first time; override to fill in more fields."""

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.urls import NoReverseMatch
 
 from workos_sso import ConfigurationError
 from workos_sso._config import (
@@ -16,11 +17,12 @@ from workos_sso._config import (
     check_base_url,
     check_max_retries,
     check_prefixed,
+    check_redirect_uri,
     check_timeout,
-    is_loopback,
 )
+from workos_sso.integrations._flow import check_secret_key
 
-from .conf import KNOWN_KEYS, SETTING, raw_settings
+from .conf import KNOWN_KEYS, SETTING, key_name, load_on_sign_in, raw_settings, sso_settings
 
 BACKEND = "workos_sso.integrations.django.backends.WorkOSBackend"
 APP = "workos_sso.integrations.django"
@@ -47,14 +49,7 @@ def _prefixed(prefix: str, argument: str) -> Callable[[object], object]:
 
 
 def _check_redirect_uri(value: object) -> object:
-    if not isinstance(value, str):
-        raise ConfigurationError("redirect_uri must be a string.")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
-        raise ConfigurationError("redirect_uri must be an absolute http(s) URL without a fragment.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigurationError("redirect_uri must use https except for localhost.")
-    return value
+    return check_redirect_uri(value, setting="redirect_uri")
 
 
 #: key, required, its check, the hint, the error number.
@@ -94,6 +89,9 @@ _KEYS: Sequence[tuple[str, bool, Callable[[object], object], str, int]] = (
 )
 
 
+_STRING_KEYS = ("ORGANIZATION", "LOGIN_REDIRECT", "LOGOUT_REDIRECT", "SIGN_IN_PAGE")
+
+
 def check_settings(
     app_configs: Optional[Sequence[Any]] = None, **kwargs: Any
 ) -> list[CheckMessage]:
@@ -111,22 +109,44 @@ def check_settings(
             )
         ]
     messages: list[CheckMessage] = []
+    faulty: set[str] = set()  # the keys found missing or malformed
     for key, required, check, hint, number in _KEYS:
         value = raw.get(key)
         if value is None or value == "":
             if required:
                 messages.append(_error(key, "is missing.", hint, number))
+                faulty.add(key)
             continue
         try:
             check(value)
         except ConfigurationError as error:
             messages.append(_error(key, f"is malformed: it {_detail(error)}.", hint, number))
-    link = raw.get("LINK_BY_EMAIL", False)
-    if not isinstance(link, bool):
-        messages.append(_error("LINK_BY_EMAIL", "must be True or False.", "Leave it False.", 8))
-    for key in ("ORGANIZATION", "LOGIN_REDIRECT", "LOGOUT_REDIRECT", "SIGN_IN_PAGE"):
+            faulty.add(key)
+    for key in ("LINK_BY_EMAIL", "PKCE"):
+        if not isinstance(raw.get(key, False), bool):
+            messages.append(_error(key, "must be True or False.", "Leave it False.", 8))
+    for key in _STRING_KEYS:
         if raw.get(key) is not None and not isinstance(raw[key], str):
             messages.append(_error(key, "must be a string.", "A path, a URL name or an id.", 9))
+            faulty.add(key)
+    # What is read from the whole dict, once the keys it needs are well formed.
+    if not faulty & {"API_KEY", "CLIENT_ID", "REDIRECT_URI"}:
+        if not faulty & set(_STRING_KEYS):
+            messages.extend(_check_pages())
+            messages.extend(_check_policy())
+        messages.extend(_check_secret_key(raw["REDIRECT_URI"]))
+    try:
+        load_on_sign_in(raw.get("ON_SIGN_IN"))
+    except ConfigurationError as error:
+        messages.append(
+            Error(
+                str(error),
+                hint="A function on_sign_in(request, result) returning a SessionUser or None, "
+                "or its dotted path such as 'myapp.sso.on_sign_in'.",
+                obj=SETTING,
+                id="workos_sso.E015",
+            )
+        )
     for key in sorted(set(raw) - KNOWN_KEYS, key=str):
         messages.append(
             Warning(
@@ -139,6 +159,82 @@ def check_settings(
     return messages
 
 
+def _check_pages() -> list[CheckMessage]:
+    """The pages: paths on this site once resolved (a URL name must resolve)."""
+    hint = "A path on this site such as '/', or a URL name such as 'home'."
+    try:
+        sso_settings().pages()
+    except NoReverseMatch as error:
+        message = f"A page in {SETTING} (or LOGIN_REDIRECT_URL) is not a path: {error}"
+        return [Error(message, hint=hint, obj=SETTING, id="workos_sso.E009")]
+    except ConfigurationError as error:
+        return [Error(str(error), hint=hint, obj=SETTING, id="workos_sso.E009")]
+    return []
+
+
+def _check_policy() -> list[CheckMessage]:
+    """Who may sign in: well-formed lists, and a warning when every organization may."""
+    current = sso_settings()
+    try:
+        current.policy()
+    except ConfigurationError as error:
+        return [
+            Error(
+                str(error),
+                hint=f"{key_name('ALLOWED_ORGANIZATIONS')} is a list of organization ids (or "
+                f"'*' for every one), {key_name('ALLOWED_PROVIDERS')} a list of social "
+                "providers such as ['GoogleOAuth'], and ORGANIZATION one of the allowed.",
+                obj=SETTING,
+                id="workos_sso.E014",
+            )
+        ]
+    if current.allowed_organizations is None and current.organization is None:
+        return [
+            Warning(
+                f"{key_name('ALLOWED_ORGANIZATIONS')} is not set and there is no "
+                f"{key_name('ORGANIZATION')}: every organization of the WorkOS environment "
+                "can sign in.",
+                hint=f"Set {key_name('ALLOWED_ORGANIZATIONS')} to the organization ids allowed "
+                "here, or to '*' to allow every organization on purpose.",
+                obj=SETTING,
+                id="workos_sso.W003",
+            )
+        ]
+    return []
+
+
+def _check_secret_key(redirect_uri: str) -> list[CheckMessage]:
+    """``SECRET_KEY`` signs the sign-in state and the session: no placeholder outside local
+    development; and an https redirect URI wants a ``Secure`` session cookie."""
+    found: list[CheckMessage] = []
+    try:
+        check_secret_key(
+            getattr(settings, "SECRET_KEY", None), redirect_uri=redirect_uri, setting="SECRET_KEY"
+        )
+    except ConfigurationError as error:
+        found.append(
+            Error(
+                str(error),
+                hint="Read it from the environment in production; the check is relaxed only "
+                "while REDIRECT_URI is plain http on localhost.",
+                obj="SECRET_KEY",
+                id="workos_sso.E013",
+            )
+        )
+    if urlsplit(redirect_uri).scheme == "https" and not settings.SESSION_COOKIE_SECURE:
+        found.append(
+            Warning(
+                f"{key_name('REDIRECT_URI')} is https but SESSION_COOKIE_SECURE is off: the "
+                "session cookie would also travel over plain http.",
+                hint="Set SESSION_COOKIE_SECURE = True (and CSRF_COOKIE_SECURE = True) in the "
+                "production settings.",
+                obj="SESSION_COOKIE_SECURE",
+                id="workos_sso.W004",
+            )
+        )
+    return found
+
+
 def check_callback_route(
     app_configs: Optional[Sequence[Any]] = None, **kwargs: Any
 ) -> list[CheckMessage]:
@@ -149,8 +245,12 @@ def check_callback_route(
 
     raw = raw_settings()
     uri = raw.get("REDIRECT_URI") if raw is not None else None
-    if not isinstance(uri, str) or not getattr(settings, "ROOT_URLCONF", None):
+    if not getattr(settings, "ROOT_URLCONF", None):
         return []
+    try:
+        uri = check_redirect_uri(uri, setting="redirect_uri")
+    except ConfigurationError:
+        return []  # check_settings says so
     path = urlsplit(uri).path or "/"
     try:
         routed = resolve(path).func is views.callback

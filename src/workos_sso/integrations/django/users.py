@@ -1,31 +1,84 @@
-"""What the session remembers about the WorkOS sign-in behind ``request.user``."""
+"""Who is signed in: ``current_user(request)`` and the ``login_required`` view decorator."""
 
 from __future__ import annotations
 
-from typing import Optional
+import functools
+from typing import Any, Callable, Optional, TypeVar, overload
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
-from workos_sso import SessionUser, WorkOSError
+from workos_sso import SessionUser
+from workos_sso.integrations._flow import SESSION_USER_KEY, SignInFlow
 
-#: The session key that holds ``SessionUser.to_dict()`` of the signed-in profile.
-SESSION_USER_KEY = "workos_sso_user"
-#: The session key that holds the state of the sign-in in progress (popped by the callback).
-SESSION_STATE_KEY = "workos_sso_state"
+__all__ = ["SESSION_USER_KEY", "current_user", "login_required"]
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+#: The URL name of the login view, where ``login_required`` sends signed-out users.
+LOGIN_VIEW = "workos_sso:login"
 
 
-def current_sso_user(request: HttpRequest) -> Optional[SessionUser]:
+def current_user(request: HttpRequest) -> Optional[SessionUser]:
     """The WorkOS profile (as a ``SessionUser``) the current session signed in with, or None.
 
     ``request.user`` is the Django user; this adds what only the sign-in knows, such as the
-    organization id and the role. None when nobody is signed in, or the user signed in another
-    way (the admin's password form, for example).
+    organization id and the role (or what the ``ON_SIGN_IN`` hook chose to keep). None when
+    nobody is signed in, or the user signed in another way (the admin's password form, for
+    example).
     """
     user = getattr(request, "user", None)
-    data = request.session.get(SESSION_USER_KEY)
-    if user is None or not user.is_authenticated or not isinstance(data, dict):
+    if user is None or not user.is_authenticated:
         return None
+    return SignInFlow.current_user(request.session)
+
+
+def _login_url() -> str:
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
     try:
-        return SessionUser.from_dict(data)
-    except WorkOSError:
-        return None
+        return reverse(LOGIN_VIEW)
+    except NoReverseMatch:
+        # The views routed without the app's urls.py (and so its namespace): LOGIN_URL.
+        from django.shortcuts import resolve_url
+
+        return str(resolve_url(settings.LOGIN_URL))
+
+
+@overload
+def login_required(view: _View) -> _View: ...
+@overload
+def login_required(*, login_url: Optional[str] = None) -> Callable[[_View], _View]: ...
+
+
+def login_required(view: Optional[_View] = None, *, login_url: Optional[str] = None) -> Any:
+    """Send a visitor without a WorkOS sign-in to the login view, with ``?next=`` this page.
+
+    ``login_url`` (a path or URL name) defaults to ``workos_sso:login``, else ``LOGIN_URL``.
+    A user signed in another way (the admin's password form) has no ``current_user`` and is
+    sent to sign in with WorkOS too; Django's own ``login_required`` accepts any sign-in.
+
+    Example:
+        ```python
+        @login_required
+        def account(request):
+            return render(request, "account.html", {"sso_user": current_user(request)})
+        ```
+    """
+
+    def decorate(function: _View) -> _View:
+        @functools.wraps(function)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if current_user(request) is not None:
+                return function(request, *args, **kwargs)
+            # Imported here: django.contrib.auth.views needs the app registry, and this module
+            # is imported with the package.
+            from django.contrib.auth.views import redirect_to_login
+            from django.shortcuts import resolve_url
+
+            target = str(resolve_url(login_url)) if login_url is not None else _login_url()
+            return redirect_to_login(request.get_full_path(), target)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate if view is None else decorate(view)
