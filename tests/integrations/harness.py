@@ -416,13 +416,12 @@ class DjangoHarness(Harness):
 
     @staticmethod
     def _checks() -> list[str]:
-        from django.core.checks import Warning as CheckWarning
-        from django.core.checks import run_checks
+        from django.core.checks import WARNING, run_checks
 
         found = [
             f"{message.id}: {message.msg}"
             for message in run_checks()
-            if str(message.id).startswith("workos_sso") and message.level >= CheckWarning.level
+            if str(message.id).startswith("workos_sso") and message.level >= WARNING
         ]
         for text in found:
             warnings.warn(text, UserWarning, stacklevel=2)
