@@ -149,15 +149,17 @@ class WorkOSSSO:
     """The sign-in routes of one app, and the ``AsyncSSOClient`` they share.
 
     docs/integrations/starlette.md has the settings table. Each ``WORKOS_*`` named below is
-    read from ``environ`` (``os.environ`` by default) when the argument is not given.
+    read from ``environ`` when the argument is not given.
 
     Args:
         secret_key: the app's secret: signs the session cookie and each sign-in's state.
             Outside plain-HTTP loopback: 32 bytes or more, and not a placeholder.
         redirect_uri: the callback's absolute URL, as registered at WorkOS
             (``WORKOS_REDIRECT_URI``); https except on loopback.
-        api_key, client_id, base_url: ``WORKOS_API_KEY``, ``WORKOS_CLIENT_ID``,
-            ``WORKOS_BASE_URL`` (optional: the emulator in development and tests).
+        api_key: ``WORKOS_API_KEY``.
+        client_id: ``WORKOS_CLIENT_ID``.
+        base_url: ``WORKOS_BASE_URL`` (optional: the emulator in development and tests).
+        environ: where the ``WORKOS_*`` variables are read; ``os.environ`` by default.
         default_organization: where ``/login`` without a selector signs in
             (``WORKOS_ORGANIZATION_ID``).
         allowed_organizations: the organization ids that may sign in, or ``"*"``; unset, the
@@ -167,8 +169,9 @@ class WorkOSSSO:
         pkce: send a PKCE challenge with each sign-in (off: WorkOS's spec lists no
             ``code_verifier`` for SSO's token request).
         on_sign_in: the hook for completed sign-ins (``SignInHook``).
-        sign_in_page: where refusals land, with their message; after_sign_out: where sign-out
-            ends when the identity provider's session cannot be ended too. Paths on this site.
+        sign_in_page: where refusals land, with their message (a path on this site).
+        after_sign_out: where sign-out ends when the identity provider's session cannot be
+            ended too (a path on this site).
         client_options: passed on to ``AsyncSSOClient`` (``timeout``, ``max_retries``...).
 
     Raises:
