@@ -291,6 +291,16 @@ def test_django_user_row_is_created_once_and_reused(browser: Any, app_url: str) 
 
 
 @pytest.mark.parametrize("app_url", ["django"], indirect=True)
+def test_django_email_form_passes_next_on(browser: Any, app_url: str) -> None:
+    # The sign-in page as /login leaves it when it must ask (?next=): the form keeps next.
+    browser.get(f"{app_url}/?next=/account")
+    _wait_for(browser, "#email-input").send_keys("alice@foo-corp.com")
+    _click(browser, "#sign-in-email")
+    _wait_for_path(browser, "/account")
+    assert "Your account: workos:prof_" in _page_text(browser)
+
+
+@pytest.mark.parametrize("app_url", ["django"], indirect=True)
 def test_django_same_email_in_another_organization_is_another_account(
     browser: Any, app_url: str, organizations: dict[str, str], idp: IdentityProviderProxy
 ) -> None:
