@@ -192,6 +192,8 @@ class Harness(ABC):
         self.settings = settings
         #: What the app warned about at start-up (UserWarnings; Django: system check warnings).
         self.start_up_warnings: list[str] = []
+        #: Django only: the errors its system checks report (the others raise at start-up).
+        self.start_up_errors: list[str] = []
 
     @property
     def redirect_uri(self) -> str:
@@ -409,22 +411,24 @@ class DjangoHarness(Harness):
         )
         self._override.enable()
         try:
-            _, self.start_up_warnings = _record_warnings(self._checks)
+            checks, self.start_up_warnings = _record_warnings(self._checks)
         except BaseException:
             self._override.disable()
             raise
+        self.start_up_warnings += checks["warnings"]
+        self.start_up_errors = checks["errors"]
 
     @staticmethod
-    def _checks() -> list[str]:
-        from django.core.checks import WARNING, run_checks
+    def _checks() -> dict[str, list[str]]:
+        """``manage.py check``: the integration's own warnings and errors."""
+        from django.core.checks import ERROR, WARNING, run_checks
 
-        found = [
-            f"{message.id}: {message.msg}"
-            for message in run_checks()
-            if str(message.id).startswith("workos_sso") and message.level >= WARNING
-        ]
-        for text in found:
-            warnings.warn(text, UserWarning, stacklevel=2)
+        found: dict[str, list[str]] = {"warnings": [], "errors": []}
+        for message in run_checks():
+            if not str(message.id).startswith("workos_sso") or message.level < WARNING:
+                continue
+            kind = "errors" if message.level >= ERROR else "warnings"
+            found[kind].append(f"{message.id}: {message.msg}")
         return found
 
     def browser(self) -> Browser:

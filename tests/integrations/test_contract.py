@@ -808,3 +808,83 @@ def test_pkce_sends_a_challenge_and_its_verifier(sites: Sites, workos: WorkOS) -
     digest = hashlib.sha256(verifier.encode()).digest()
     assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == query["code_challenge"]
     assert browser.page().email == FIXTURE_EMAIL
+
+
+# --- settings and answers -----------------------------------------------------------------------
+
+
+def _named(flask: str, django: str, starlette: str) -> dict[str, str]:
+    """The setting as each framework's message names it."""
+    return {
+        "flask": f"app.config['{flask}']" if flask != "SECRET_KEY" else flask,
+        "django": f"WORKOS_SSO['{django}']" if django != "SECRET_KEY" else django,
+        "starlette": starlette,
+    }
+
+
+BAD_SETTINGS = [
+    pytest.param(
+        {"sign_in_page": "//evil.example"},
+        _named("WORKOS_SSO_SIGN_IN_PAGE", "SIGN_IN_PAGE", "sign_in_page"),
+        id="sign-in-page-off-site",
+    ),
+    pytest.param(
+        {"https": True, "secret": "change-me"},
+        _named("SECRET_KEY", "SECRET_KEY", "secret_key"),
+        id="placeholder-secret",
+    ),
+    pytest.param(
+        {"https": True, "secret": "0123456789abcdef"},
+        _named("SECRET_KEY", "SECRET_KEY", "secret_key"),
+        id="short-secret",
+    ),
+    pytest.param(
+        {"allowed_organizations": FIXTURE_ORGANIZATION},
+        _named("WORKOS_ALLOWED_ORGANIZATIONS", "ALLOWED_ORGANIZATIONS", "allowed_organizations"),
+        id="organizations-not-a-list",
+    ),
+    pytest.param(
+        {
+            "allowed_organizations": [FIXTURE_ORGANIZATION],
+            "default_organization": OTHER_ORGANIZATION,
+        },
+        _named("WORKOS_ORGANIZATION_ID", "ORGANIZATION", "default_organization"),
+        id="default-outside-the-list",
+    ),
+    pytest.param(
+        {"allowed_organizations": [FIXTURE_ORGANIZATION], "allowed_providers": "GoogleOAuth"},
+        _named("WORKOS_ALLOWED_PROVIDERS", "ALLOWED_PROVIDERS", "allowed_providers"),
+        id="providers-not-a-list",
+    ),
+]
+
+
+@pytest.mark.parametrize(("settings", "named"), BAD_SETTINGS)
+def test_bad_settings_are_refused_at_start_up(
+    sites: Sites, framework: str, settings: dict[str, Any], named: dict[str, str]
+) -> None:
+    if framework != "django":
+        with pytest.raises(workos_sso.ConfigurationError, match=re.escape(named[framework])):
+            sites(**settings)
+        return
+    # Django: manage.py check reports it, and the first sign-in refuses to run on it.
+    harness = sites(**settings)
+    assert any(named["django"] in error for error in harness.start_up_errors), (
+        harness.start_up_errors
+    )
+    with pytest.raises(Exception, match=re.escape(named["django"])):
+        harness.browser().get(f"{harness.login_path}?organization={FIXTURE_ORGANIZATION}")
+
+
+def test_redirects_use_the_frameworks_status(sites: Sites, workos: WorkOS) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    expected = 303 if harness.framework == "starlette" else 302
+    browser = harness.browser()
+    authorize = start(browser)
+    answers = [
+        browser.answers[-1],
+        browser.get(callback_for(harness, authorize)),
+        browser.get(callback_for(harness, authorize)),  # refused
+        browser.post(harness.logout_path),
+    ]
+    assert [answer.status for answer in answers] == [expected] * 4
