@@ -888,3 +888,56 @@ def test_redirects_use_the_frameworks_status(sites: Sites, workos: WorkOS) -> No
         browser.post(harness.logout_path),
     ]
     assert [answer.status for answer in answers] == [expected] * 4
+
+
+def test_a_repeated_parameter_is_read_once_the_same_way(sites: Sites, workos: WorkOS) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    browser = harness.browser()
+    # The first value counts, for the policy and for WorkOS alike.
+    twice = f"organization={OTHER_ORGANIZATION}&organization={FIXTURE_ORGANIZATION}"
+    refused(browser.get(f"{harness.login_path}?{twice}"), harness)
+    shown(browser, RefusalReason.ORGANIZATION_NOT_ALLOWED)
+    twice = f"organization={FIXTURE_ORGANIZATION}&organization={OTHER_ORGANIZATION}"
+    answer = browser.get(f"{harness.login_path}?{twice}")
+    assert answer.is_redirect
+    assert authorize_query(str(answer.location))["organization"] == FIXTURE_ORGANIZATION
+
+
+def test_starting_a_sign_in_by_email_is_post_only(sites: Sites, workos: WorkOS) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    browser = harness.browser()
+    answer = browser.get(f"{harness.login_email_path}?{urlencode({'email': FIXTURE_EMAIL})}")
+    assert answer.status == 405 or workos.url not in str(answer.location), answer.status
+    assert workos.server.requests == []
+
+
+@pytest.mark.parametrize("hostile", ["//x.example", "/\\x.example", "/\t/x.example", "https:x"])
+def test_a_hostile_next_from_the_email_form_never_leaves_the_site(
+    sites: Sites, workos: WorkOS, hostile: str
+) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    browser = harness.browser()
+    answer = browser.post(harness.login_email_path, {"email": FIXTURE_EMAIL, "next": hostile})
+    back = browser.get(callback_for(harness, str(answer.location)))
+    assert back.location == "/"
+    workos.connection = {"organization_id": OTHER_ORGANIZATION}
+    answer = browser.post(harness.login_email_path, {"email": FIXTURE_EMAIL, "next": hostile})
+    assert refused(answer, harness) == harness.settings.sign_in_page
+
+
+def test_signing_in_as_another_user_replaces_the_session(sites: Sites, workos: WorkOS) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    browser = harness.browser()
+    sign_in(browser)
+    browser.remember()
+    first_cookie = browser.session_cookie
+    workos.profile = {
+        "id": f"prof_01OTHER{uuid.uuid4().hex.upper()}",
+        "email": "bo@fixture.example",
+    }
+    sign_in(browser)
+    page = browser.page()
+    assert page.email == "bo@fixture.example"
+    assert page.authenticated
+    assert REMEMBERED_KEY not in page.session
+    assert browser.session_cookie != first_cookie
