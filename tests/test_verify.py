@@ -24,7 +24,16 @@ from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
 from tests.loopback import LoopbackServer, Reply, Route, closed_port
 from workos_sso._cli import main
-from workos_sso._cli.browser import Browser, Hop, HostPolicy, parse_set_cookie, where, with_query
+from workos_sso._cli.browser import (
+    Browser,
+    Hop,
+    HostPolicy,
+    RefusedHost,
+    parse_set_cookie,
+    resolve_location,
+    where,
+    with_query,
+)
 from workos_sso._cli.verify import Probe, VerifyOptions, altered
 from workos_sso._cli.verify_checks import (
     CHECK_NAMES,
@@ -123,10 +132,91 @@ def test_host_policy_allows_loopback_and_the_configured_emulator_only() -> None:
 
 
 def test_browser_refuses_to_request_a_host_outside_the_policy() -> None:
-    from workos_sso._cli.browser import RefusedHost
-
     with Browser(HostPolicy(), timeout=1.0) as browser, pytest.raises(RefusedHost):
         browser.request("GET", "https://evil.example/")
+
+
+PAGE = "http://127.0.0.1:5000/callback?code=1"
+
+
+@pytest.mark.parametrize(
+    ("location", "browser_goes_to"),
+    [
+        ("/me?tab=1", "http://127.0.0.1:5000/me?tab=1"),
+        ("me#top", "http://127.0.0.1:5000/me"),
+        ("?a=b", "http://127.0.0.1:5000/callback?a=b"),
+        # A backslash is a slash to a browser, before the query.
+        ("/\\evil.example", "http://evil.example/"),
+        ("\\\\evil.example/x", "http://evil.example/x"),
+        ("/me?q=a\\b", "http://127.0.0.1:5000/me?q=a\\b"),
+        # Tabs and newlines are dropped; percent-encoded ones are only a path.
+        ("/\t/evil.example", "http://evil.example/"),
+        ("/\n/evil.example", "http://evil.example/"),
+        ("/%09/evil.example", "http://127.0.0.1:5000/%09/evil.example"),
+        ("///evil.example", "http://evil.example/"),
+        # Another scheme than the page's is followed by a host; the page's own, by a path.
+        ("https:evil.example", "https://evil.example/"),
+        ("http:evil.example", "http://127.0.0.1:5000/evil.example"),
+        # The last "@" ends the userinfo; a backslash ends the host before any "@".
+        ("http://a\\@127.0.0.1/", "http://a/@127.0.0.1/"),
+        ("http://evil@127.0.0.1:5000/x", "http://127.0.0.1:5000/x"),
+        ("http://127.0.0.1:5000@evil.example/", "http://evil.example/"),
+        ("HTTP://Evil%2Eexample:80/", "http://evil.example/"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+    ],
+)
+def test_a_location_is_read_as_a_browser_reads_it(location: str, browser_goes_to: str) -> None:
+    assert resolve_location(PAGE, location) == browser_goes_to
+
+
+def test_a_location_that_a_browser_reads_as_another_host_is_never_requested(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python's urlsplit finds 127.0.0.1 in these Locations; a browser, and urllib3 for the
+    # first, find another host. Every connection the probe opens is recorded.
+    import urllib3.util.connection
+
+    connected: list[str] = []
+    original = urllib3.util.connection.create_connection
+
+    def recording(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        connected.append(address[0])
+        return original(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
+    netloc = f"127.0.0.1:{loopback.port}"
+    loopback.always(
+        Route(
+            {
+                "/backslash": Reply.redirect(f"http://evil.example\\@{netloc}/landed"),
+                "/userinfo": Reply.redirect(f"http://probe:secret@{netloc}/landed"),
+                "/landed": Reply(200, "landed"),
+            }
+        )
+    )
+    with Browser(HostPolicy(), timeout=2.0) as browser:
+        [hop] = browser.follow(f"{loopback.url}/backslash")
+        assert hop.location == f"http://evil.example/@{netloc}/landed"
+        with pytest.raises(RefusedHost):
+            browser.request("GET", f"http://evil.example\\@{netloc}/landed")
+        # Userinfo names no other host: followed to this one, without the credentials.
+        hops = browser.follow(f"{loopback.url}/userinfo")
+    assert [hop.status for hop in hops] == [302, 200]
+    assert [request.url_path for request in loopback.requests] == [
+        "/backslash",
+        "/userinfo",
+        "/landed",
+    ]
+    assert "authorization" not in loopback.requests[-1].headers
+    assert set(connected) == {"127.0.0.1"}
+
+
+def test_the_host_of_the_request_actually_sent_is_checked(loopback: LoopbackServer) -> None:
+    # Past the browser's own check, straight to its session: urllib3 would connect to
+    # "evil.example" here, and the transport refuses before it does.
+    with Browser(HostPolicy(), timeout=2.0) as browser, pytest.raises(RefusedHost):
+        browser.session.get(f"http://evil.example\\@127.0.0.1:{loopback.port}/")
+    assert loopback.requests == []
 
 
 def test_url_helpers_keep_secrets_out_and_change_one_parameter() -> None:
