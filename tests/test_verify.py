@@ -7,6 +7,7 @@ docs/examples must pass, and each app in tests/verify_apps plants one fault the 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -15,14 +16,14 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
 import pytest
 
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
-from tests.loopback import LoopbackServer, Reply, Route, closed_port
+from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from workos_sso._cli import main
 from workos_sso._cli.browser import (
     Browser,
@@ -282,7 +283,9 @@ def test_state_checks_never_show_the_state() -> None:
         ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Strict", []),
         ("http://127.0.0.1:5000/login", "s=1; SameSite=Lax", ["HttpOnly"]),
         ("http://127.0.0.1:5000/login", "s=1; HttpOnly", ["no SameSite"]),
-        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None", "http"]),
+        # Never sent back over http: the sign-in cannot complete, and the flaw says so.
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", ["plain http"]),
         ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", ["Secure"]),
         ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", []),
     ],
@@ -367,6 +370,162 @@ def test_a_redirect_uri_off_this_machine_is_never_requested(
     assert code not in text
     paths = [request.url_path for request in loopback.requests]
     assert paths == ["/login", "/login", "/sso/authorize"]  # two sign-ins start; one goes on
+
+
+class ScriptedSignIn:
+    """An app and its emulator, both played by one loopback server: a sign-in that always works
+    (code ``good``, one fixed state) and a callback whose refusals each test writes.
+    """
+
+    def __init__(self, loopback: LoopbackServer) -> None:
+        self.loopback = loopback
+        self.state = secrets.token_urlsafe(32)
+        self.callback_url = f"{loopback.url}/callback"
+        self.authorize_url = f"{loopback.url}/sso/authorize?" + urlencode(
+            {
+                "client_id": "client_1",
+                "response_type": "code",
+                "organization": "org_1",
+                "redirect_uri": self.callback_url,
+                "state": self.state,
+            }
+        )
+
+    def serve(
+        self,
+        refuse: Callable[[RecordedRequest], Reply],
+        pages: Optional[dict[str, Callable[[RecordedRequest], Reply]]] = None,
+    ) -> None:
+        """``refuse`` answers every callback but the good one; ``pages`` are more of the app's."""
+
+        def callback(request: RecordedRequest) -> Reply:
+            query = dict(request.query)
+            if query.get("code") == "good" and query.get("state") == self.state:
+                return Reply(302, headers={"Location": "/me", "Set-Cookie": SIGNED_IN_COOKIE})
+            return refuse(request)
+
+        def me(request: RecordedRequest) -> Reply:
+            signed_in = "session=user" in request.headers.get("cookie", "")
+            return Reply(200, "Signed in") if signed_in else Reply(401, "Sign in first")
+
+        self.loopback.always(
+            Route(
+                {
+                    "/login": Reply.redirect(self.authorize_url),
+                    "/sso/authorize": Reply.redirect(
+                        f"{self.callback_url}?code=good&state={self.state}"
+                    ),
+                    "/callback": callback,
+                    "/me": me,
+                    **(pages or {}),
+                }
+            )
+        )
+
+    def probe(self, *, protected: bool = True) -> Probe:
+        protected_url = f"{self.loopback.url}/me" if protected else None
+        probe = Probe(VerifyOptions(f"{self.loopback.url}/login", protected_url=protected_url))
+        # What a passing protected page check would have found.
+        probe.can_see_sessions = protected
+        return probe
+
+
+SIGNED_IN_COOKIE = "session=user; HttpOnly; SameSite=Lax; Path=/"
+
+
+def _error_page(render: Callable[[str], str]) -> Callable[[RecordedRequest], Reply]:
+    return lambda request: Reply(400, render(dict(request.query).get("error", "")))
+
+
+@pytest.mark.parametrize(
+    ("refuse", "status", "words"),
+    [
+        (
+            _error_page(lambda error: f"<p>Sign-in failed ({error}).</p>"),
+            "FAIL",
+            "reflects text from the callback's query into the page",
+        ),
+        (
+            _error_page(lambda error: f"<p>Sign-in failed ({html.escape(error)}).</p>"),
+            "WARN",
+            "escaped",
+        ),
+        (_error_page(lambda error: "<p>Sign-in failed.</p>"), "PASS", "did not come back"),
+        # Through a redirect, to a page of the same app that prints the message.
+        (
+            lambda request: Reply.redirect(
+                "/?" + urlencode({"message": dict(request.query).get("error_description", "")})
+            ),
+            "FAIL",
+            "HTML sent as error_description came back unescaped from GET",
+        ),
+    ],
+)
+def test_reflected_error(
+    loopback: LoopbackServer,
+    refuse: Callable[[RecordedRequest], Reply],
+    status: str,
+    words: str,
+) -> None:
+    app = ScriptedSignIn(loopback)
+
+    def home(request: RecordedRequest) -> Reply:
+        return Reply(200, f"<p>{dict(request.query).get('message', '')}</p>")
+
+    app.serve(refuse, {"/": home})
+    check = app.probe().check_reflected_error()
+    assert (check.status, check.name) == (status, "reflected error"), check
+    assert words in check.detail
+    assert (check.fix is None) is (status == "PASS")
+
+
+@pytest.mark.parametrize(
+    ("refuse", "status", "words"),
+    [
+        (lambda request: Reply(400, "Sign-in failed."), "PASS", "left the session alone"),
+        (
+            lambda request: Reply(
+                400, "Sign-in failed.", {"Set-Cookie": "session=; Max-Age=0; Path=/"}
+            ),
+            "FAIL",
+            "a callback without state, opened while signed in, signed the user out",
+        ),
+        (
+            lambda request: Reply(
+                400,
+                "Sign-in failed.",
+                {"Set-Cookie": "session=; Max-Age=0; Path=/"} if "error" in request.path else {},
+            ),
+            "FAIL",
+            "error=access_denied and no state, opened while signed in, signed the user out",
+        ),
+        (lambda request: Reply(500, "Oops"), "FAIL", "answered HTTP 500"),
+    ],
+)
+def test_forged_callback(
+    loopback: LoopbackServer,
+    refuse: Callable[[RecordedRequest], Reply],
+    status: str,
+    words: str,
+) -> None:
+    app = ScriptedSignIn(loopback)
+    app.serve(refuse)
+    check = app.probe().check_forged_callback()
+    assert (check.status, check.name) == (status, "forged callback"), check
+    assert words in check.detail
+    forged = [request for request in loopback.requests if request.url_path == "/callback"][1:]
+    assert forged, "no forged callback was sent"
+    assert all(dict(request.query).get("state") is None for request in forged)
+    assert "session=user" in forged[0].headers.get("cookie", "")  # sent as the signed-in user
+
+
+def test_forged_callback_is_skipped_without_a_protected_url(loopback: LoopbackServer) -> None:
+    app = ScriptedSignIn(loopback)
+    app.serve(lambda request: Reply(400, "Sign-in failed."))
+    check = app.probe(protected=False).check_forged_callback()
+    assert check.status == "SKIP"
+    assert "without --protected-url" in check.detail
+    assert loopback.requests == []  # nothing is tried that could not be judged
 
 
 # --- against running apps (live) -------------------------------------------------------------

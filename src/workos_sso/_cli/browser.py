@@ -293,8 +293,11 @@ def with_query(url: str, changes: Mapping[str, Optional[str]]) -> str:
 # --- A browser, by hand ----------------------------------------------------------------------
 
 
-class RefusedHost(Exception):
-    """The flow led to a URL the host policy does not allow; it was not requested."""
+class RefusedHost(requests.RequestException):
+    """The flow led to a URL the host policy does not allow; it was not requested.
+
+    A ``RequestException``, so that every step that handles a failed request handles this too.
+    """
 
     def __init__(self, url: str) -> None:
         super().__init__(f"refused to request {where(url)}")
