@@ -130,6 +130,8 @@ def test_host_policy_allows_loopback_and_the_configured_emulator_only() -> None:
     assert not configured.allows("https://emulator.internal:4101/sso/authorize")
     assert not configured.allows("http://emulator.internal:4100/sso/authorize")
     assert not configured.allows("https://other.internal:4100/")
+    # An IPv6 emulator, however its address is written.
+    assert HostPolicy("http://[fd00::1]:4100").allows("http://[FD00:0::1]:4100/sso/authorize")
 
 
 def test_browser_refuses_to_request_a_host_outside_the_policy() -> None:

@@ -341,7 +341,9 @@ class _PolicyAdapter(HTTPAdapter):
         url = request.url or ""
         sent = parse_url(url)
         scheme = (sent.scheme or "").lower()
-        origin = (scheme, (sent.host or "").lower(), sent.port or _WEB_SCHEMES.get(scheme, 0))
+        # urllib3 keeps the brackets of an IPv6 host; web_origin, like urlsplit, drops them.
+        host = (sent.host or "").lower().strip("[]")
+        origin = (scheme, host, sent.port or _WEB_SCHEMES.get(scheme, 0))
         if not self.policy.allows_origin(origin):
             raise RefusedHost(url)
         return super().send(request, stream, timeout, verify, cert, proxies)
