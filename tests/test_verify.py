@@ -7,6 +7,7 @@ docs/examples must pass, and each app in tests/verify_apps plants one fault the 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -15,16 +16,25 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
 import pytest
 
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
-from tests.loopback import LoopbackServer, Reply, Route, closed_port
+from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from workos_sso._cli import main
-from workos_sso._cli.browser import Browser, Hop, HostPolicy, parse_set_cookie, where, with_query
+from workos_sso._cli.browser import (
+    Browser,
+    Hop,
+    HostPolicy,
+    RefusedHost,
+    parse_set_cookie,
+    resolve_location,
+    where,
+    with_query,
+)
 from workos_sso._cli.verify import Probe, VerifyOptions, altered
 from workos_sso._cli.verify_checks import (
     CHECK_NAMES,
@@ -120,13 +130,96 @@ def test_host_policy_allows_loopback_and_the_configured_emulator_only() -> None:
     assert not configured.allows("https://emulator.internal:4101/sso/authorize")
     assert not configured.allows("http://emulator.internal:4100/sso/authorize")
     assert not configured.allows("https://other.internal:4100/")
+    # An IPv6 emulator, however its address is written.
+    assert HostPolicy("http://[fd00::1]:4100").allows("http://[FD00:0::1]:4100/sso/authorize")
 
 
 def test_browser_refuses_to_request_a_host_outside_the_policy() -> None:
-    from workos_sso._cli.browser import RefusedHost
-
     with Browser(HostPolicy(), timeout=1.0) as browser, pytest.raises(RefusedHost):
         browser.request("GET", "https://evil.example/")
+
+
+PAGE = "http://127.0.0.1:5000/callback?code=1"
+
+
+@pytest.mark.parametrize(
+    ("location", "browser_goes_to"),
+    [
+        ("/me?tab=1", "http://127.0.0.1:5000/me?tab=1"),
+        ("me#top", "http://127.0.0.1:5000/me"),
+        ("?a=b", "http://127.0.0.1:5000/callback?a=b"),
+        # A backslash is a slash to a browser, before the query.
+        ("/\\evil.example", "http://evil.example/"),
+        ("\\\\evil.example/x", "http://evil.example/x"),
+        ("/me?q=a\\b", "http://127.0.0.1:5000/me?q=a\\b"),
+        # Tabs and newlines are dropped; percent-encoded ones are only a path.
+        ("/\t/evil.example", "http://evil.example/"),
+        ("/\n/evil.example", "http://evil.example/"),
+        ("/%09/evil.example", "http://127.0.0.1:5000/%09/evil.example"),
+        ("///evil.example", "http://evil.example/"),
+        # Another scheme than the page's is followed by a host; the page's own, by a path.
+        ("https:evil.example", "https://evil.example/"),
+        ("http:evil.example", "http://127.0.0.1:5000/evil.example"),
+        # The last "@" ends the userinfo; a backslash ends the host before any "@".
+        ("http://a\\@127.0.0.1/", "http://a/@127.0.0.1/"),
+        ("http://evil@127.0.0.1:5000/x", "http://127.0.0.1:5000/x"),
+        ("http://127.0.0.1:5000@evil.example/", "http://evil.example/"),
+        ("HTTP://Evil%2Eexample:80/", "http://evil.example/"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+    ],
+)
+def test_a_location_is_read_as_a_browser_reads_it(location: str, browser_goes_to: str) -> None:
+    assert resolve_location(PAGE, location) == browser_goes_to
+
+
+def test_a_location_that_a_browser_reads_as_another_host_is_never_requested(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python's urlsplit finds 127.0.0.1 in these Locations; a browser, and urllib3 for the
+    # first, find another host. Every connection the probe opens is recorded.
+    import urllib3.util.connection
+
+    connected: list[str] = []
+    original = urllib3.util.connection.create_connection
+
+    def recording(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        connected.append(address[0])
+        return original(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
+    netloc = f"127.0.0.1:{loopback.port}"
+    loopback.always(
+        Route(
+            {
+                "/backslash": Reply.redirect(f"http://evil.example\\@{netloc}/landed"),
+                "/userinfo": Reply.redirect(f"http://probe:secret@{netloc}/landed"),
+                "/landed": Reply(200, "landed"),
+            }
+        )
+    )
+    with Browser(HostPolicy(), timeout=2.0) as browser:
+        [hop] = browser.follow(f"{loopback.url}/backslash")
+        assert hop.location == f"http://evil.example/@{netloc}/landed"
+        with pytest.raises(RefusedHost):
+            browser.request("GET", f"http://evil.example\\@{netloc}/landed")
+        # Userinfo names no other host: followed to this one, without the credentials.
+        hops = browser.follow(f"{loopback.url}/userinfo")
+    assert [hop.status for hop in hops] == [302, 200]
+    assert [request.url_path for request in loopback.requests] == [
+        "/backslash",
+        "/userinfo",
+        "/landed",
+    ]
+    assert "authorization" not in loopback.requests[-1].headers
+    assert set(connected) == {"127.0.0.1"}
+
+
+def test_the_host_of_the_request_actually_sent_is_checked(loopback: LoopbackServer) -> None:
+    # Past the browser's own check, straight to its session: urllib3 would connect to
+    # "evil.example" here, and the transport refuses before it does.
+    with Browser(HostPolicy(), timeout=2.0) as browser, pytest.raises(RefusedHost):
+        browser.session.get(f"http://evil.example\\@127.0.0.1:{loopback.port}/")
+    assert loopback.requests == []
 
 
 def test_url_helpers_keep_secrets_out_and_change_one_parameter() -> None:
@@ -192,7 +285,9 @@ def test_state_checks_never_show_the_state() -> None:
         ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Strict", []),
         ("http://127.0.0.1:5000/login", "s=1; SameSite=Lax", ["HttpOnly"]),
         ("http://127.0.0.1:5000/login", "s=1; HttpOnly", ["no SameSite"]),
-        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None"]),
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=None; Secure", ["None", "http"]),
+        # Never sent back over http: the sign-in cannot complete, and the flaw says so.
+        ("http://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", ["plain http"]),
         ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax", ["Secure"]),
         ("https://127.0.0.1:5000/login", "s=1; HttpOnly; SameSite=Lax; Secure", []),
     ],
@@ -279,6 +374,162 @@ def test_a_redirect_uri_off_this_machine_is_never_requested(
     assert paths == ["/login", "/login", "/sso/authorize"]  # two sign-ins start; one goes on
 
 
+class ScriptedSignIn:
+    """An app and its emulator, both played by one loopback server: a sign-in that always works
+    (code ``good``, one fixed state) and a callback whose refusals each test writes.
+    """
+
+    def __init__(self, loopback: LoopbackServer) -> None:
+        self.loopback = loopback
+        self.state = secrets.token_urlsafe(32)
+        self.callback_url = f"{loopback.url}/callback"
+        self.authorize_url = f"{loopback.url}/sso/authorize?" + urlencode(
+            {
+                "client_id": "client_1",
+                "response_type": "code",
+                "organization": "org_1",
+                "redirect_uri": self.callback_url,
+                "state": self.state,
+            }
+        )
+
+    def serve(
+        self,
+        refuse: Callable[[RecordedRequest], Reply],
+        pages: Optional[dict[str, Callable[[RecordedRequest], Reply]]] = None,
+    ) -> None:
+        """``refuse`` answers every callback but the good one; ``pages`` are more of the app's."""
+
+        def callback(request: RecordedRequest) -> Reply:
+            query = dict(request.query)
+            if query.get("code") == "good" and query.get("state") == self.state:
+                return Reply(302, headers={"Location": "/me", "Set-Cookie": SIGNED_IN_COOKIE})
+            return refuse(request)
+
+        def me(request: RecordedRequest) -> Reply:
+            signed_in = "session=user" in request.headers.get("cookie", "")
+            return Reply(200, "Signed in") if signed_in else Reply(401, "Sign in first")
+
+        self.loopback.always(
+            Route(
+                {
+                    "/login": Reply.redirect(self.authorize_url),
+                    "/sso/authorize": Reply.redirect(
+                        f"{self.callback_url}?code=good&state={self.state}"
+                    ),
+                    "/callback": callback,
+                    "/me": me,
+                    **(pages or {}),
+                }
+            )
+        )
+
+    def probe(self, *, protected: bool = True) -> Probe:
+        protected_url = f"{self.loopback.url}/me" if protected else None
+        probe = Probe(VerifyOptions(f"{self.loopback.url}/login", protected_url=protected_url))
+        # What a passing protected page check would have found.
+        probe.can_see_sessions = protected
+        return probe
+
+
+SIGNED_IN_COOKIE = "session=user; HttpOnly; SameSite=Lax; Path=/"
+
+
+def _error_page(render: Callable[[str], str]) -> Callable[[RecordedRequest], Reply]:
+    return lambda request: Reply(400, render(dict(request.query).get("error", "")))
+
+
+@pytest.mark.parametrize(
+    ("refuse", "status", "words"),
+    [
+        (
+            _error_page(lambda error: f"<p>Sign-in failed ({error}).</p>"),
+            "FAIL",
+            "reflects text from the callback's query into the page",
+        ),
+        (
+            _error_page(lambda error: f"<p>Sign-in failed ({html.escape(error)}).</p>"),
+            "WARN",
+            "escaped",
+        ),
+        (_error_page(lambda error: "<p>Sign-in failed.</p>"), "PASS", "did not come back"),
+        # Through a redirect, to a page of the same app that prints the message.
+        (
+            lambda request: Reply.redirect(
+                "/?" + urlencode({"message": dict(request.query).get("error_description", "")})
+            ),
+            "FAIL",
+            "HTML sent as error_description came back unescaped from GET",
+        ),
+    ],
+)
+def test_reflected_error(
+    loopback: LoopbackServer,
+    refuse: Callable[[RecordedRequest], Reply],
+    status: str,
+    words: str,
+) -> None:
+    app = ScriptedSignIn(loopback)
+
+    def home(request: RecordedRequest) -> Reply:
+        return Reply(200, f"<p>{dict(request.query).get('message', '')}</p>")
+
+    app.serve(refuse, {"/": home})
+    check = app.probe().check_reflected_error()
+    assert (check.status, check.name) == (status, "reflected error"), check
+    assert words in check.detail
+    assert (check.fix is None) is (status == "PASS")
+
+
+@pytest.mark.parametrize(
+    ("refuse", "status", "words"),
+    [
+        (lambda request: Reply(400, "Sign-in failed."), "PASS", "left the session alone"),
+        (
+            lambda request: Reply(
+                400, "Sign-in failed.", {"Set-Cookie": "session=; Max-Age=0; Path=/"}
+            ),
+            "FAIL",
+            "a callback without state, opened while signed in, signed the user out",
+        ),
+        (
+            lambda request: Reply(
+                400,
+                "Sign-in failed.",
+                {"Set-Cookie": "session=; Max-Age=0; Path=/"} if "error" in request.path else {},
+            ),
+            "FAIL",
+            "error=access_denied and no state, opened while signed in, signed the user out",
+        ),
+        (lambda request: Reply(500, "Oops"), "FAIL", "answered HTTP 500"),
+    ],
+)
+def test_forged_callback(
+    loopback: LoopbackServer,
+    refuse: Callable[[RecordedRequest], Reply],
+    status: str,
+    words: str,
+) -> None:
+    app = ScriptedSignIn(loopback)
+    app.serve(refuse)
+    check = app.probe().check_forged_callback()
+    assert (check.status, check.name) == (status, "forged callback"), check
+    assert words in check.detail
+    forged = [request for request in loopback.requests if request.url_path == "/callback"][1:]
+    assert forged, "no forged callback was sent"
+    assert all(dict(request.query).get("state") is None for request in forged)
+    assert "session=user" in forged[0].headers.get("cookie", "")  # sent as the signed-in user
+
+
+def test_forged_callback_is_skipped_without_a_protected_url(loopback: LoopbackServer) -> None:
+    app = ScriptedSignIn(loopback)
+    app.serve(lambda request: Reply(400, "Sign-in failed."))
+    check = app.probe(protected=False).check_forged_callback()
+    assert check.status == "SKIP"
+    assert "without --protected-url" in check.detail
+    assert loopback.requests == []  # nothing is tried that could not be judged
+
+
 # --- against running apps (live) -------------------------------------------------------------
 
 
@@ -353,6 +604,14 @@ def _statuses(document: dict[str, Any]) -> dict[str, str]:
     return {check["name"]: check["status"] for check in document["checks"]}
 
 
+def checks_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {check["name"]: check for check in document["checks"]}
+
+
+# Acceptance tests for issue 18: expected to fail until the rewrite of the integrations (a
+# refused or forged callback leaves an established session alone; no text from the query on a
+# page) is merged. Until then all three recipes FAIL "forged callback" (a callback without state
+# signs the user out) and WARN "reflected error" (they show the query's error, escaped).
 @pytest.mark.live
 @pytest.mark.parametrize("framework", ["flask", "fastapi", "django"])
 def test_the_recipes_pass(
@@ -385,6 +644,8 @@ def test_the_recipes_pass(
     assert all(line.startswith("PASS  ") for line in text.splitlines())
 
 
+# Acceptance tests for issue 18, like test_the_recipes_pass: expected to fail until the
+# integrations' rewrite is merged.
 @pytest.mark.live
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])
 def test_the_recipes_pass_signing_in_by_email(
@@ -422,9 +683,11 @@ def broken_apps(emulator_url: str) -> Iterator[dict[str, str]]:
     """Every fault of tests/verify_apps/broken_app.py (and none), each running; fault -> URL."""
     import contextlib
 
+    from tests.verify_apps.broken_app import FAULTS
+
     with contextlib.ExitStack() as stack:
         urls = {}
-        for fault in ("", "no-state-check", "state-cookie", "replay", "open-redirect"):
+        for fault in FAULTS:
             port = free_port()
             env = _app_env(emulator_url, port, FAULT=fault, PORT=str(port))
             urls[fault] = stack.enter_context(
@@ -435,18 +698,27 @@ def broken_apps(emulator_url: str) -> Iterator[dict[str, str]]:
 
 @pytest.mark.live
 @pytest.mark.parametrize(
-    ("fault", "failing"),
+    ("fault", "failing", "named"),
     [
-        ("", set()),
-        ("no-state-check", {"altered state", "missing state", "foreign state"}),
-        ("state-cookie", {"sign-in cookies"}),
-        ("replay", {"replay"}),
-        ("open-redirect", {"open redirect"}),
+        ("", set(), ""),
+        (
+            "no-state-check",
+            {"altered state", "missing state", "foreign state"},
+            "the app signed the browser in",
+        ),
+        ("state-cookie", {"sign-in cookies"}, "not HttpOnly"),
+        ("replay", {"replay"}, "the app signed the browser in"),
+        ("open-redirect", {"open redirect"}, "with next=//evil.example"),
+        ("backslash-next", {"open redirect"}, "with next=/\\evil.example"),
+        ("urlsplit-next", {"open redirect"}, "with next=http://evil.example\\@127.0.0.1:"),
+        ("reflected-error", {"reflected error"}, "reflects text from the callback's query"),
+        ("forged-signs-out", {"forged callback"}, "signed the user out"),
     ],
 )
 def test_each_planted_fault_is_named(
     fault: str,
     failing: set[str],
+    named: str,
     broken_apps: dict[str, str],
     organization: str,
     emulator_url: str,
@@ -474,6 +746,7 @@ def test_each_planted_fault_is_named(
         if check["status"] == "FAIL":
             assert check["fix"], check
             assert f"FAIL  {check['name']}" in text
+            assert named in check["detail"], check
 
 
 @pytest.mark.live
@@ -498,4 +771,71 @@ def test_without_a_protected_url_the_attacks_only_warn(
     assert statuses["protected page"] == "WARN"
     for name in ("replay", "altered state", "missing state", "foreign state", "access denied"):
         assert statuses[name] == "WARN"
+    checks = checks_by_name(document)
+    assert statuses["forged callback"] == "SKIP"
+    assert "without --protected-url" in checks["forged callback"]["detail"]
     assert code == 0  # warnings never fail the run
+
+
+@pytest.mark.live
+def test_a_protected_url_that_was_passed_is_not_asked_for_again(
+    broken_apps: dict[str, str],
+    organization: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # A signed-in text no page shows: the protected page check fails, so the attacks cannot see
+    # sessions, and their advice must point at that line, not at a flag already given.
+    app = broken_apps[""]
+    code, document, text = _verify(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        emulator_url,
+        "--login-url",
+        f"{app}/login?organization={organization}",
+        "--protected-url",
+        f"{app}/me",
+        "--signed-in-text",
+        "text that no page shows",
+    )
+    statuses = _statuses(document)
+    assert statuses["protected page"] == "FAIL"
+    assert statuses["replay"] == "WARN"
+    assert statuses["forged callback"] == "SKIP"
+    assert "Pass --protected-url" not in text, text
+    assert "see its line" in checks_by_name(document)["replay"]["fix"]
+    assert code == 1
+
+
+@pytest.mark.live
+def test_a_secure_session_cookie_on_plain_http_is_named(
+    broken_apps: dict[str, str],
+    organization: str,
+    emulator_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # The browser keeps a Secure cookie off http, so the state never reaches the callback:
+    # every line that sees the consequence says why, not just that no session was made.
+    app = broken_apps["secure-cookie"]
+    code, document, text = _verify(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        emulator_url,
+        "--login-url",
+        f"{app}/login?organization={organization}",
+        "--protected-url",
+        f"{app}/me",
+    )
+    assert code == 1
+    checks = checks_by_name(document)
+    exactly = "is Secure but the app is served over plain http"
+    for name in ("sign-in cookies", "callback", "protected page"):
+        assert checks[name]["status"] == "FAIL", text
+        assert exactly in checks[name]["detail"], text
+        assert "only when the app is served over https" in checks[name]["fix"]

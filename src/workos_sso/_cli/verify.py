@@ -10,18 +10,33 @@ length or name only, and URLs are shown without their query.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import requests
 
-from .browser import Browser, Hop, HostPolicy, RefusedHost, SetCookie, query_of, where, with_query
+from .browser import (
+    Browser,
+    Hop,
+    HostPolicy,
+    RefusedHost,
+    SetCookie,
+    query_of,
+    web_origin,
+    where,
+    with_query,
+)
 from .output import FAIL, PASS, SKIP, WARN, Check, cell, sentence
 from .verify_checks import (
     ERROR_FIX,
+    FORGED_CALLBACK_FIX,
+    REFLECTED_TEXT_FIX,
     REPLAY_FIX,
+    SECURE_ON_HTTP,
+    SECURE_ON_HTTP_FIX,
     START_APP_FIX,
     STATE_CHECK_FIX,
     USE_EMULATOR_FIX,
@@ -40,7 +55,28 @@ __all__ = ["Probe", "VerifyOptions", "altered", "run_verify"]
 
 #: Where the open-redirect check asks the app to send the user after sign-in.
 EVIL_HOST = "evil.example"
-OPEN_REDIRECT_ATTEMPTS = (("next", f"//{EVIL_HOST}"), ("return_to", f"https://{EVIL_HOST}"))
+#: ``next`` values that a same-site check written with Python's URL parser, or with
+#: ``startswith("/")``, lets through, and that a browser reads as another site: a backslash is a
+#: slash to it, and it drops tabs and newlines. The percent-encoded ones catch an app that
+#: decodes the value once more before it redirects.
+HOSTILE_NEXT_VALUES = (
+    f"//{EVIL_HOST}",
+    f"/\\{EVIL_HOST}",
+    f"\\\\{EVIL_HOST}",
+    f"https:{EVIL_HOST}",
+    f"/\t/{EVIL_HOST}",
+    f"/\n/{EVIL_HOST}",
+    f"/%09/{EVIL_HOST}",
+    f"/%0A/{EVIL_HOST}",
+    f"/%5C{EVIL_HOST}",
+    f"%2F%2F{EVIL_HOST}",
+)
+OPEN_REDIRECT_ATTEMPTS = (
+    *(("next", value) for value in HOSTILE_NEXT_VALUES),
+    ("return_to", f"https://{EVIL_HOST}"),
+)
+#: What the forged callbacks of ``forged callback`` say when the app does show WorkOS's error.
+DENIED_DESCRIPTION = "The user denied access."
 
 
 @dataclass(frozen=True)
@@ -220,20 +256,34 @@ class Probe:
             detail = f"the callback could not be reached ({type(exc).__name__})."
             return [*checks, Check("callback", FAIL, detail, START_APP_FIX)]
         before, after = before_callback.cookies(), first_browser.cookies()
+        secure_on_http = self.secure_on_http([*first.start_hops, callback])
         checks += [
             check_redirect_uri(first.callback_url, callback),
-            check_callback(callback, before, after),
+            check_callback(callback, before, after, secure_on_http),
             self.check_sign_in_cookies(first),
             self.check_session_cookie(callback, before, after),
-            self.check_protected_page(first_browser),
+            self.check_protected_page(first_browser, secure_on_http),
             self.check_replay(first.callback_url, before_callback),
             self.check_altered_state(),
             self.check_missing_state(),
             self.check_foreign_state(),
             self.check_access_denied(),
+            self.check_forged_callback(),
+            self.check_reflected_error(),
             self.check_open_redirect(),
         ]
         return checks
+
+    def secure_on_http(self, hops: Iterable[Hop]) -> list[str]:
+        """The cookies set in ``hops`` that a browser keeps to itself: Secure, on plain http."""
+        if self.https:
+            return []
+        return [
+            cookie.name
+            for hop in hops
+            for cookie in hop.set_cookies
+            if cookie.secure and not cookie.deletes
+        ]
 
     def check_sign_in_redirect(self, sign_in: SignIn) -> Check:
         name = "sign-in redirect"
@@ -272,7 +322,9 @@ class Probe:
                 name,
                 FAIL,
                 sentence("; ".join(problems)),
-                "Set the state's cookie (or the session that holds it) with HttpOnly and "
+                SECURE_ON_HTTP_FIX
+                if any(SECURE_ON_HTTP in problem for problem in problems)
+                else "Set the state's cookie (or the session that holds it) with HttpOnly and "
                 "SameSite=Lax, and Secure on https.",
             )
         if warnings:
@@ -303,7 +355,9 @@ class Probe:
                 name,
                 FAIL,
                 sentence("; ".join(problems)),
-                "Set the session cookie with HttpOnly and SameSite=Lax, and Secure on https "
+                SECURE_ON_HTTP_FIX
+                if any(SECURE_ON_HTTP in problem for problem in problems)
+                else "Set the session cookie with HttpOnly and SameSite=Lax, and Secure on https "
                 "(the integration guide's session step).",
             )
         names = ", ".join(sorted({cookie.name for cookie in headers}))
@@ -320,13 +374,16 @@ class Probe:
             flaws.append(f"has {shown} (expected Lax or Strict)")
         if self.https and not cookie.secure:
             flaws.append("is not Secure although the app is served over https")
+        if not self.https and cookie.secure:
+            flaws.append(SECURE_ON_HTTP)
         return flaws
 
     def _flags_summary(self) -> str:
         secure = ", Secure" if self.https else " (Secure not required on plain-http loopback)"
         return f"HttpOnly, SameSite=Lax or Strict{secure}"
 
-    def check_protected_page(self, browser: Browser) -> Check:
+    def check_protected_page(self, browser: Browser, secure_on_http: Iterable[str] = ()) -> Check:
+        """``secure_on_http``: the cookies of the sign-in that the browser will not send back."""
         name = "protected page"
         url = self.options.protected_url
         if url is None:
@@ -339,6 +396,14 @@ class Probe:
             )
         what = f"{where(url)}" + (" with the signed-in text" if self.options.signed_in_text else "")
         if not self.signed_in(browser):
+            unsent = ", ".join(sorted(set(secure_on_http)))
+            if unsent:
+                return Check(
+                    name,
+                    FAIL,
+                    f"the signed-in browser does not reach {what}: {unsent} {SECURE_ON_HTTP}.",
+                    SECURE_ON_HTTP_FIX,
+                )
             return Check(
                 name,
                 FAIL,
@@ -385,11 +450,20 @@ class Probe:
                 name,
                 WARN,
                 f"{attack}: answered {answer}; whether it made a session is unknown.",
-                "Pass --protected-url so the probe can look for a session.",
+                self._cannot_see_sessions_fix(),
             )
         if self.signed_in(browser):
             return Check(name, FAIL, f"{attack}: the app signed the browser in.", fix)
         return Check(name, PASS, f"{attack}: refused ({answer}), no session.")
+
+    def _cannot_see_sessions_fix(self) -> str:
+        if self.options.protected_url is None:
+            return "Pass --protected-url so the probe can look for a session."
+        # It was passed: the protected page line says what kept it from telling sessions apart.
+        return (
+            "Make the protected page check pass (see its line), so the probe can look for a "
+            "session."
+        )
 
     def _attack_sign_in(self, name: str) -> tuple[Optional[Browser], SignIn, Optional[Check]]:
         browser = self.browser()
@@ -465,13 +539,169 @@ class Probe:
         attack = "a callback with error=access_denied"
         return self._refused(name, attack, browser, url, ERROR_FIX)
 
+    def _same_site(self, url: str) -> Callable[[str], bool]:
+        """A ``stop`` for :meth:`Browser.follow`: any URL on another origin than ``url``'s."""
+        origin = web_origin(url)
+        return lambda location: web_origin(location) != origin
+
+    def check_forged_callback(self) -> Check:
+        """A signed-in user opens forged callbacks (a link or an image elsewhere can make the
+        browser do it); the session must survive them.
+        """
+        name = "forged callback"
+        if self.options.protected_url is None:
+            return Check(
+                name,
+                SKIP,
+                "skipped: without --protected-url the probe cannot tell whether a forged "
+                "callback signed the user out.",
+            )
+        if not self.can_see_sessions:
+            return Check(
+                name,
+                SKIP,
+                "skipped: the protected page does not tell a signed-in browser from a "
+                "signed-out one (see its line).",
+            )
+        browser, sign_in, skipped = self._attack_sign_in(name)
+        if skipped or browser is None or sign_in.callback_url is None:
+            return skipped or Check(name, SKIP, "skipped.")
+        stay = self._same_site(sign_in.callback_url)
+        try:
+            browser.follow(sign_in.callback_url, stop=stay)
+            signed_in = self.signed_in(browser)
+        except requests.RequestException as exc:
+            return Check(name, SKIP, f"skipped: the sign-in failed ({type(exc).__name__}).")
+        if not signed_in:
+            return Check(name, SKIP, "skipped: a sign-in did not reach the protected page.")
+        # The code is one the app never handed out; nothing here may sign anyone in or out.
+        made_up_code = "probe_" + secrets.token_urlsafe(16)
+        forgeries = (
+            (
+                "a callback without state",
+                with_query(sign_in.callback_url, {"code": made_up_code, "state": None}),
+            ),
+            (
+                "a callback with error=access_denied and no state",
+                with_query(
+                    sign_in.callback_url,
+                    {
+                        "code": None,
+                        "state": None,
+                        "error": "access_denied",
+                        "error_description": DENIED_DESCRIPTION,
+                    },
+                ),
+            ),
+        )
+        for attack, url in forgeries:
+            try:
+                hops = browser.follow(url, stop=stay)
+                still_signed_in = self.signed_in(browser)
+            except requests.RequestException as exc:
+                detail = f"{attack}: the app did not answer ({type(exc).__name__})."
+                return Check(name, FAIL, detail)
+            errors = [hop for hop in hops if hop.status >= 500]
+            if errors:
+                return Check(
+                    name,
+                    FAIL,
+                    f"{attack}, opened while signed in: {where(errors[0].url)} answered HTTP "
+                    f"{errors[0].status}.",
+                    FORGED_CALLBACK_FIX,
+                )
+            if not still_signed_in:
+                return Check(
+                    name,
+                    FAIL,
+                    f"{attack}, opened while signed in, signed the user out: a link or an image "
+                    "on any site can do the same.",
+                    FORGED_CALLBACK_FIX,
+                )
+        return Check(
+            name,
+            PASS,
+            f"{' and '.join(attack for attack, _ in forgeries)}, opened while signed in, left "
+            "the session alone.",
+        )
+
+    def check_reflected_error(self) -> Check:
+        """HTML in a callback's ``error`` and ``error_description``, looked for on every page of
+        the app the callback leads to.
+        """
+        name = "reflected error"
+        browser = self.browser()
+        sign_in = self.start(browser)
+        redirect_uri = (
+            next(iter(query_of(sign_in.authorize_url).get("redirect_uri", [])), None)
+            if sign_in.authorize_url
+            else None
+        )
+        if redirect_uri is None:
+            return Check(name, SKIP, "skipped: no redirect_uri to send the error to.")
+        token = secrets.token_hex(8)
+        markup = {
+            parameter: f'<b data-probe="{token}-{parameter}">'
+            for parameter in ("error", "error_description")
+        }
+        # With this browser's own state, as WorkOS would send it, and without, as an
+        # attacker's link would: an app may word the two refusals differently.
+        tries = [{**markup, "state": sign_in.state}] if sign_in.state else []
+        tries.append(dict(markup))
+        pages = 0
+        escaped: set[str] = set()
+        for query in tries:
+            url = with_query(redirect_uri, query)
+            try:
+                hops = browser.follow(url, stop=self._same_site(url))
+            except RefusedHost as refused:
+                return Check(name, SKIP, f"skipped: {where(refused.url)} is not on this machine.")
+            except requests.RequestException as exc:
+                detail = (
+                    f"a callback with HTML in error: the app did not answer ({type(exc).__name__})."
+                )
+                return Check(name, FAIL, detail)
+            pages += len(hops)
+            for hop in hops:
+                for parameter, html in markup.items():
+                    if html in hop.text:
+                        return Check(
+                            name,
+                            FAIL,
+                            "the app reflects text from the callback's query into the page: the "
+                            f"HTML sent as {parameter} came back unescaped from {hop.method} "
+                            f"{where(hop.url)}, so a link can run script on the app's site.",
+                            REFLECTED_TEXT_FIX,
+                        )
+                    if f"{token}-{parameter}" in hop.text:
+                        escaped.add(parameter)
+        if escaped:
+            shown = " and ".join(sorted(escaped))
+            return Check(
+                name,
+                WARN,
+                f"the app shows text from the callback's query ({shown}), escaped: a link can "
+                "put words of an attacker's choosing on the app's page.",
+                REFLECTED_TEXT_FIX,
+            )
+        return Check(
+            name,
+            PASS,
+            f"HTML in error and error_description did not come back, escaped or not, in the "
+            f"{pages} answers of the app to those callbacks.",
+        )
+
     def check_open_redirect(self) -> Check:
         name = "open redirect"
         tried: list[str] = []
-        for parameter, target in OPEN_REDIRECT_ATTEMPTS:
+        # A value Python's URL parser reads as this site, and a browser as evil.example.
+        login = urlsplit(self.options.login_url)
+        disguised = f"{login.scheme}://{EVIL_HOST}\\@{login.netloc}/"
+        attempts = (*OPEN_REDIRECT_ATTEMPTS, ("next", disguised))
+        for parameter, target in attempts:
             browser = self.browser()
             sign_in = self.sign_in(browser, {parameter: target})
-            tried.append(f"{parameter}={target}")
+            tried.append(f"{parameter}={cell(target)}")
             if sign_in.problem is not None and sign_in.start_hops:
                 last = sign_in.start_hops[-1].location
                 if last is not None and _host(last) == EVIL_HOST:
@@ -487,8 +717,8 @@ class Probe:
         return Check(
             name,
             PASS,
-            f"after sign-in with {' and '.join(tried)}, the app stayed on its own site "
-            "(ignored or refused).",
+            f"after {len(tried)} sign-ins with {', '.join(tried)}, the app stayed on its own "
+            "site (ignored or refused).",
         )
 
 
@@ -496,8 +726,10 @@ def _open_redirect_failure(parameter: str, target: str, by: str) -> Check:
     return Check(
         "open redirect",
         FAIL,
-        f"with {parameter}={target}, {by} sent the browser to {EVIL_HOST} after sign-in.",
-        "Accept only same-site paths (one leading /, not //) as the post-login target: "
+        f"with {parameter}={cell(target)}, {by} sent the browser to {EVIL_HOST} after sign-in "
+        "(as a browser reads the Location).",
+        "Accept only same-site paths as the post-login target: one leading /, not //, and no "
+        "backslash, whitespace or control character (browsers read /\\x and /<tab>/x as //x); "
         "workos_sso.safe_return_to does this.",
     )
 

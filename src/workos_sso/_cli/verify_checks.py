@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
@@ -18,8 +18,12 @@ from .output import FAIL, PASS, SKIP, WARN, Check, sentence
 __all__ = [
     "CHECK_NAMES",
     "ERROR_FIX",
+    "FORGED_CALLBACK_FIX",
     "MIN_STATE_BITS",
+    "REFLECTED_TEXT_FIX",
     "REPLAY_FIX",
+    "SECURE_ON_HTTP",
+    "SECURE_ON_HTTP_FIX",
     "START_APP_FIX",
     "STATE_CHECK_FIX",
     "STATE_FIX",
@@ -56,6 +60,8 @@ CHECK_NAMES = (
     "missing state",
     "foreign state",
     "access denied",
+    "forged callback",
+    "reflected error",
     "open redirect",
 )
 
@@ -130,6 +136,25 @@ REPLAY_FIX = (
     "invalid_grant); keep the state good for one callback only."
 )
 ERROR_FIX = "On a callback with ?error=, show the error or send the user back to sign in."
+FORGED_CALLBACK_FIX = (
+    "When a callback is refused (no state, a state that does not match, an error from WorkOS), "
+    "remove only the pending sign-in from the session, never the signed-in user: a link or an "
+    "image on another site can open the callback."
+)
+REFLECTED_TEXT_FIX = (
+    "Show a fixed message chosen by the error code, never text from the callback's query or "
+    "from WorkOS's answer, and escape whatever a page prints."
+)
+#: A cookie flaw: said exactly, because the symptom (no session after the callback) has many
+#: other causes.
+SECURE_ON_HTTP = (
+    "is Secure but the app is served over plain http: a browser does not send a Secure cookie "
+    "back over http, so the sign-in cannot complete"
+)
+SECURE_ON_HTTP_FIX = (
+    "Set Secure on the cookie only when the app is served over https (for example "
+    "SESSION_COOKIE_SECURE in production settings only), or serve the app over https."
+)
 
 
 def describe_answer(hop: Hop) -> str:
@@ -241,8 +266,25 @@ def check_redirect_uri(callback_url: str, callback: Hop) -> Check:
     return Check(name, PASS, f"the app serves {where(callback_url)}.")
 
 
-def check_callback(callback: Hop, before: Mapping[str, str], after: Mapping[str, str]) -> Check:
+def check_callback(
+    callback: Hop,
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+    secure_on_http: Iterable[str] = (),
+) -> Check:
+    """``secure_on_http``: the sign-in's cookies that a browser will not send back (Secure, on
+    plain http), the likely reason for a callback that makes no session.
+    """
     name = "callback"
+    unsent = ", ".join(sorted(set(secure_on_http)))
+    if callback.status >= 400 and unsent:
+        return Check(
+            name,
+            FAIL,
+            f"the callback answered HTTP {callback.status} to a good code and state: {unsent} "
+            f"{SECURE_ON_HTTP}.",
+            SECURE_ON_HTTP_FIX,
+        )
     if callback.status >= 400:
         return Check(
             name,
@@ -251,6 +293,14 @@ def check_callback(callback: Hop, before: Mapping[str, str], after: Mapping[str,
             "Check the app's log: the code exchange (get_profile_and_token) or the session failed.",
         )
     changed = sorted(cookie for cookie, value in after.items() if before.get(cookie) != value)
+    if not changed and unsent:
+        return Check(
+            name,
+            FAIL,
+            f"answered {describe_answer(callback)} but set or changed no cookie: {unsent} "
+            f"{SECURE_ON_HTTP}.",
+            SECURE_ON_HTTP_FIX,
+        )
     if not changed:
         return Check(
             name,
