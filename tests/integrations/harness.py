@@ -7,10 +7,10 @@ framework's own names (``app.config["WORKOS_ALLOWED_ORGANIZATIONS"]``,
 ``WORKOS_SSO["ALLOWED_ORGANIZATIONS"]``, ``WorkOSSSO(allowed_organizations=...)``) and builds
 the same small app on the integration:
 
-* ``/`` and ``/sign-in``: the sign-in page, answering JSON with the messages the framework shows
-  once (Flask's flashes, Django's messages, Starlette's ``pop_message``), the signed-in user
-  (``current_user``), the session's keys and whether the framework counts the request as
-  signed in;
+* ``/``, ``/sign-in`` and ``/signed-out``: the sign-in page (and the other pages a setting may
+  name), answering JSON with the messages the framework shows once (Flask's flashes, Django's
+  messages, Starlette's ``pop_message``), the signed-in user (``current_user``), the session's
+  keys and whether the framework counts the request as signed in;
 * ``/remember``: puts a key in the session, so a test can see the session replaced at sign-in;
 * ``/account``: a page behind the framework's ``login_required``;
 * the integration's routes: ``login_path``, ``login_email_path``, ``callback_path`` (the
@@ -54,8 +54,9 @@ __all__ = [
 FRAMEWORKS = ("flask", "django", "starlette")
 #: 44 random-looking bytes: long enough for an HTTPS redirect URI (``check_secret_key``).
 SECRET = "contract-suite-secret-7c1d0e9a4b6f28355aa1d3"
-#: The test app's sign-in pages: ``/`` by default, ``/sign-in`` for a configured one.
-PAGE_PATHS = ("/", "/sign-in")
+#: The test app's pages that show messages and the user: ``/`` by default, ``/sign-in`` and
+#: ``/signed-out`` for configured ones.
+PAGE_PATHS = ("/", "/sign-in", "/signed-out")
 #: The session key ``/remember`` sets: it must not survive a sign-in.
 REMEMBERED_KEY = "contract.before_sign_in"
 
@@ -81,6 +82,7 @@ class SiteSettings:
     pkce: bool = False
     on_sign_in: Optional[Hook] = None
     sign_in_page: str = "/"
+    after_sign_out: str = "/"
 
     @property
     def origin(self) -> str:
@@ -254,6 +256,7 @@ class FlaskHarness(Harness):
             "WORKOS_ORGANIZATION_ID": settings.default_organization,
             "WORKOS_SSO_PKCE": settings.pkce,
             "WORKOS_SSO_SIGN_IN_PAGE": settings.sign_in_page,
+            "WORKOS_SSO_AFTER_SIGN_OUT": settings.after_sign_out,
         }
         app.config.update({key: value for key, value in config.items() if value is not None})
 
@@ -271,8 +274,8 @@ class FlaskHarness(Harness):
             user = get_current_user()
             return {"email": None if user is None else user.email}
 
-        for path in PAGE_PATHS:
-            app.add_url_rule(path, f"page{len(path)}", page)
+        for number, path in enumerate(PAGE_PATHS):
+            app.add_url_rule(path, f"page{number}", page)
         app.add_url_rule("/remember", "remember", remember)
         app.add_url_rule(self.protected_path, "account", account)
         self.sso, self.start_up_warnings = _record_warnings(
@@ -381,6 +384,7 @@ class DjangoHarness(Harness):
         urlpatterns[:] = [
             path("", page),
             path("sign-in", page),
+            path("signed-out", page),
             path("remember", remember),
             path(self.protected_path.lstrip("/"), account),
             path("sso/", include("workos_sso.integrations.django.urls")),
@@ -396,6 +400,7 @@ class DjangoHarness(Harness):
             "ORGANIZATION": settings.default_organization,
             "PKCE": settings.pkce,
             "SIGN_IN_PAGE": settings.sign_in_page,
+            "LOGOUT_REDIRECT": settings.after_sign_out,
             "ON_SIGN_IN": settings.on_sign_in,
         }
         secure = not is_local_development(self.redirect_uri)
@@ -511,6 +516,7 @@ class StarletteHarness(Harness):
                 pkce=settings.pkce,
                 on_sign_in=settings.on_sign_in,
                 sign_in_page=settings.sign_in_page,
+                after_sign_out=settings.after_sign_out,
                 client_options={"max_retries": 0},
             )
 
