@@ -227,6 +227,18 @@ def test_the_protected_page_sends_a_signed_out_user_to_sign_in_and_back(
     assert account.json() == {"email": FIXTURE_EMAIL}
 
 
+def test_the_protected_page_keeps_its_query_in_next(sites: Sites, workos: WorkOS) -> None:
+    harness = sites(allowed_organizations=[FIXTURE_ORGANIZATION])
+    browser = harness.browser()
+    wanted = f"{harness.protected_path}?tab=1&x=%2F"
+    to_login = browser.get(wanted)
+    kept = parse_qs(urlsplit(str(to_login.location)).query)["next"]
+    assert kept == [wanted]
+    back = sign_in(browser, {"organization": FIXTURE_ORGANIZATION, "next": kept[0]})
+    assert back.location == wanted
+    assert browser.get(wanted).status == 200
+
+
 # --- the state --------------------------------------------------------------------------------
 
 
