@@ -256,6 +256,7 @@ def test_manage_py_check_passes_good_settings(tmp_path: Path) -> None:
         ),
         # startproject's key, shipped: anyone could sign the session and the state with it.
         ("SECRET_KEY = 'django-insecure-" + "x" * 50 + "'", "(workos_sso.E013) SECRET_KEY is a"),
+        ("SECRET_KEY = ''", "(workos_sso.E013) Set SECRET_KEY to a random value"),
     ],
 )
 def test_manage_py_check_names_the_setting(tmp_path: Path, extra: str, named: str) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch
 
 from workos_sso import ConfigurationError
@@ -208,9 +209,11 @@ def _check_secret_key(redirect_uri: str) -> list[CheckMessage]:
     development; and an https redirect URI wants a ``Secure`` session cookie."""
     found: list[CheckMessage] = []
     try:
-        check_secret_key(
-            getattr(settings, "SECRET_KEY", None), redirect_uri=redirect_uri, setting="SECRET_KEY"
-        )
+        try:
+            secret = settings.SECRET_KEY
+        except ImproperlyConfigured:  # Django's own answer to an empty one
+            secret = None
+        check_secret_key(secret, redirect_uri=redirect_uri, setting="SECRET_KEY")
     except ConfigurationError as error:
         found.append(
             Error(
