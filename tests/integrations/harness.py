@@ -139,12 +139,18 @@ class Browser(ABC):
         self.answers: list[Answer] = []
 
     def get(self, path: str) -> Answer:
-        answer = self._request("GET", path, None)
+        answer = self._request("GET", path, None, {})
         self.answers.append(answer)
         return answer
 
-    def post(self, path: str, data: Optional[Mapping[str, str]] = None) -> Answer:
-        answer = self._request("POST", path, dict(data or {}))
+    def post(
+        self,
+        path: str,
+        data: Optional[Mapping[str, str]] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Answer:
+        answer = self._request("POST", path, dict(data or {}), dict(headers or {}))
         self.answers.append(answer)
         return answer
 
@@ -166,7 +172,9 @@ class Browser(ABC):
         assert self.get("/remember").status == 200
 
     @abstractmethod
-    def _request(self, method: str, path: str, data: Optional[dict[str, str]]) -> Answer: ...
+    def _request(
+        self, method: str, path: str, data: Optional[dict[str, str]], headers: dict[str, str]
+    ) -> Answer: ...
 
     @property
     @abstractmethod
@@ -204,6 +212,15 @@ class Harness(ABC):
     @abstractmethod
     def browser(self) -> Browser:
         """A new user agent, with no cookie yet."""
+
+    def cross_site_post(self, path: str, data: Optional[Mapping[str, str]] = None) -> Answer:
+        """A form on another site posted here in a signed-in user's browser.
+
+        The browser sends none of the site's ``SameSite=Lax`` cookies (the session's, Django's
+        CSRF cookie) and an ``Origin`` of the other site; it does store whatever
+        ``Set-Cookie`` the answer carries, since the post is a top-level navigation.
+        """
+        return self.browser().post(path, data, headers={"Origin": "https://evil.example"})
 
     def close(self) -> None:  # noqa: B027  (most harnesses hold nothing)
         """Stop what the harness started."""
@@ -296,8 +313,12 @@ class _FlaskBrowser(Browser):
         scheme = "https" if harness.settings.https else "http"
         self.base_url = f"{scheme}://localhost"
 
-    def _request(self, method: str, path: str, data: Optional[dict[str, str]]) -> Answer:
-        reply = self.client.open(path, method=method, data=data, base_url=self.base_url)
+    def _request(
+        self, method: str, path: str, data: Optional[dict[str, str]], headers: dict[str, str]
+    ) -> Answer:
+        reply = self.client.open(
+            path, method=method, data=data, headers=headers, base_url=self.base_url
+        )
         return Answer(
             status=reply.status_code,
             location=reply.headers.get("Location"),
@@ -439,6 +460,10 @@ class DjangoHarness(Harness):
     def browser(self) -> Browser:
         return _DjangoBrowser(self)
 
+    def cross_site_post(self, path: str, data: Optional[Mapping[str, str]] = None) -> Answer:
+        browser = _DjangoBrowser(self, enforce_csrf_checks=True)
+        return browser.post(path, data, headers={"Origin": "https://evil.example"})
+
     def close(self) -> None:
         self._override.disable()
         urlpatterns.clear()
@@ -447,18 +472,22 @@ class DjangoHarness(Harness):
 class _DjangoBrowser(Browser):
     harness: DjangoHarness
 
-    def __init__(self, harness: DjangoHarness) -> None:
+    def __init__(self, harness: DjangoHarness, *, enforce_csrf_checks: bool = False) -> None:
         super().__init__(harness)
         from django.test import Client
 
-        self.client = Client()
+        # Django's CSRF checks are off, as in most Django test suites: the forms here would
+        # carry the token. ``cross_site_post`` turns them on.
+        self.client = Client(enforce_csrf_checks=enforce_csrf_checks)
 
-    def _request(self, method: str, path: str, data: Optional[dict[str, str]]) -> Answer:
+    def _request(
+        self, method: str, path: str, data: Optional[dict[str, str]], headers: dict[str, str]
+    ) -> Answer:
         secure = self.harness.settings.https
         if method == "GET":
-            reply = self.client.get(path, secure=secure)
+            reply = self.client.get(path, secure=secure, headers=headers)
         else:
-            reply = self.client.post(path, data or {}, secure=secure)
+            reply = self.client.post(path, data or {}, secure=secure, headers=headers)
         body = b"" if getattr(reply, "streaming", False) else reply.content
         return Answer(
             status=reply.status_code,
@@ -568,11 +597,13 @@ class _StarletteBrowser(Browser):
         self._cookies: Any = type(harness.client.cookies)
         self.jar: Any = self._cookies()
 
-    def _request(self, method: str, path: str, data: Optional[dict[str, str]]) -> Answer:
+    def _request(
+        self, method: str, path: str, data: Optional[dict[str, str]], headers: dict[str, str]
+    ) -> Answer:
         client = self.harness.client
         client.cookies = self.jar
         try:
-            reply = client.request(method, path, data=data)
+            reply = client.request(method, path, data=data, headers=headers)
         finally:
             self.jar = self._cookies(client.cookies)
             client.cookies = self._cookies()
