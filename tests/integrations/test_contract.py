@@ -441,6 +441,12 @@ HOSTILE_NEXT = [
     "/\u2028/x.example",
     "/\u00a0/x.example",
     "javascript:alert(1)",
+    "/\u202e/x.example",
+    "\ufeff//x.example",
+    "/\uff0f/x.example",
+    "/.//x.example",
+    "/%09/x.example",
+    "/%0d%0aSet-Cookie:%20x=1",
 ]
 
 
