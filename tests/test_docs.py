@@ -606,7 +606,7 @@ def test_the_python_3_9_check_refuses_newer_syntax() -> None:
 
 
 def test_the_sign_in_page_lists_every_refusal_with_its_sentence() -> None:
-    from workos_sso.integrations._flow import RefusalReason
+    from workos_sso.integrations._policy import RefusalReason
 
     page = (ROOT / "docs" / "integrations" / "sign-in.md").read_text(encoding="utf-8")
     rows = {

@@ -23,7 +23,7 @@ import requests
 from tests import emulator
 from tests.signin import callback_query, with_query
 from workos_sso import SignInError, SSOClient, find_connection_for_email, handle_callback
-from workos_sso.integrations._flow import RefusalReason
+from workos_sso.integrations._policy import RefusalReason
 from workos_sso.testing import complete_sign_in
 
 pytestmark = pytest.mark.live

@@ -22,7 +22,7 @@ import pytest
 from tests import emulator
 from tests.app_server import free_port, recipe_command, running_app
 from tests.e2e.idp_proxy import IdentityProviderProxy
-from workos_sso.integrations._flow import RefusalReason
+from workos_sso.integrations._policy import RefusalReason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 

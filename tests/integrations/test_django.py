@@ -39,7 +39,8 @@ from workos_sso import (
     SignInResult,
     create_state,
 )
-from workos_sso.integrations._flow import SESSION_USER_KEY, RefusalReason
+from workos_sso.integrations._flow import SESSION_USER_KEY
+from workos_sso.integrations._policy import RefusalReason
 
 pytest.importorskip("django")
 
@@ -322,7 +323,7 @@ def _check_messages() -> list[tuple[str, str]]:
         (
             {"ALLOWED_ORGANIZATIONS": FOO},
             "E014",
-            "WORKOS_SSO['ALLOWED_ORGANIZATIONS'] must be a list of ids",
+            "WORKOS_SSO['ALLOWED_ORGANIZATIONS'] must be a list such as",
         ),
         (
             {"ALLOWED_ORGANIZATIONS": [FOO, " org_bar"]},
@@ -332,7 +333,7 @@ def _check_messages() -> list[tuple[str, str]]:
         (
             {"ALLOWED_PROVIDERS": "GoogleOAuth"},
             "E014",
-            "WORKOS_SSO['ALLOWED_PROVIDERS'] must be a list of ids",
+            "WORKOS_SSO['ALLOWED_PROVIDERS'] must be a list such as ['GoogleOAuth']",
         ),
         (
             {"ORGANIZATION": "org_elsewhere"},

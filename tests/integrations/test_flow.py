@@ -41,7 +41,6 @@ from workos_sso import (
 from workos_sso._convert import structure
 from workos_sso.integrations import _drive
 from workos_sso.integrations._flow import (
-    ANY_ORGANIZATION,
     SESSION_PENDING_KEY,
     SESSION_USER_KEY,
     AcceptSignIn,
@@ -51,15 +50,18 @@ from workos_sso.integrations._flow import (
     FindConnection,
     Redirect,
     Refusal,
-    RefusalReason,
     Response,
     SignInFlow,
-    SignInPolicy,
     StartSession,
     Steps,
+    with_next,
+)
+from workos_sso.integrations._policy import (
+    ANY_ORGANIZATION,
+    RefusalReason,
+    SignInPolicy,
     check_secret_key,
     check_site_path,
-    with_next,
 )
 
 ORGANIZATION = "org_01FIXTUREORGANIZATION00001"
@@ -254,13 +256,13 @@ def test_login_takes_the_first_of_repeated_values(client: SSOClient) -> None:
 
 @pytest.mark.parametrize("email", ["", "   ", "not-an-email", "@fixture.example"])
 def test_login_by_email_refuses_what_is_not_an_address(client: SSOClient, email: str) -> None:
-    answer = first(make_flow(client).login_by_email({"email": email}, {}))
+    answer = first(make_flow(client).login_by_email({"email": email}, {}, {}))
     assert answer == Refusal(RefusalReason.BAD_EMAIL, "/sign-in", RefusalReason.BAD_EMAIL.message)
 
 
 def test_login_by_email_asks_for_the_connection_and_goes_there(client: SSOClient) -> None:
     session: dict[str, Any] = {}
-    steps = make_flow(client).login_by_email({"email": f"  {EMAIL} ", "next": "/r"}, session)
+    steps = make_flow(client).login_by_email({"email": f"  {EMAIL} ", "next": "/r"}, session, {})
     assert next(steps) == FindConnection(EMAIL)
     answer = answer_of(steps, connection())
     assert isinstance(answer, Redirect)
@@ -280,7 +282,7 @@ def test_login_by_email_asks_for_the_connection_and_goes_there(client: SSOClient
 )
 def test_login_by_email_refusals(client: SSOClient, outcome: Any, reason: RefusalReason) -> None:
     session: dict[str, Any] = {}
-    steps = make_flow(client).login_by_email({"email": EMAIL, "next": "/r"}, session)
+    steps = make_flow(client).login_by_email({"email": EMAIL, "next": "/r"}, session, {})
     assert isinstance(next(steps), FindConnection)
     if isinstance(outcome, BaseException):
         answer = thrown_answer(steps, outcome)
@@ -522,7 +524,7 @@ def test_the_hook_returning_anything_else_is_a_bug(client: SSOClient, wrong: Any
 def test_logout_ends_the_session_then_the_identity_providers(client: SSOClient) -> None:
     flow = make_flow(client)
     session: dict[str, Any] = {SESSION_USER_KEY: SIGNED_IN.to_dict()}
-    steps = flow.logout(session)
+    steps = flow.logout(session, {})
     assert next(steps) == EndSession()
     assert steps.send(None) == AuthorizeLogout(SIGNED_IN.id)
     logout = structure(logout_authorization_fixture(), LogoutAuthorization, what="logout")
@@ -530,18 +532,58 @@ def test_logout_ends_the_session_then_the_identity_providers(client: SSOClient) 
 
 
 def test_logout_when_workos_fails_ends_here(client: SSOClient) -> None:
-    steps = make_flow(client).logout({SESSION_USER_KEY: SIGNED_IN.to_dict()})
+    steps = make_flow(client).logout({SESSION_USER_KEY: SIGNED_IN.to_dict()}, {})
     next(steps)
     assert isinstance(steps.send(None), AuthorizeLogout)
     assert thrown_answer(steps, ServerError("down", status_code=502)) == Redirect("/bye")
 
 
-@pytest.mark.parametrize("record", [None, "junk", {"id": "prof_1"}])
+@pytest.mark.parametrize("record", ["junk", {"id": "prof_1"}])
 def test_logout_without_a_user_only_ends_the_session(client: SSOClient, record: Any) -> None:
-    session: dict[str, Any] = {} if record is None else {SESSION_USER_KEY: record}
-    steps = make_flow(client).logout(session)
+    steps = make_flow(client).logout({SESSION_USER_KEY: record}, {})
     assert next(steps) == EndSession()
     assert answer_of(steps) == Redirect("/bye")
+
+
+def test_logout_leaves_an_empty_session_alone(client: SSOClient) -> None:
+    """Ending it would set a cookie: the browser's own may be signed in (a cross-site post)."""
+    assert first(make_flow(client).logout({}, {})) == Redirect("/bye")
+
+
+# --- forms posted from another site -----------------------------------------------------------
+
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"sec-fetch-site": "Cross-Site", "Origin": "https://app.example.com"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://app.example.com"},
+]
+SAME_SITE = [
+    {},
+    {"Sec-Fetch-Site": "same-origin", "Origin": "https://app.example.com"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://APP.example.com"},
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_a_cross_site_post_changes_no_session(client: SSOClient, headers: dict[str, str]) -> None:
+    flow = make_flow(client)
+    session: dict[str, Any] = {SESSION_USER_KEY: SIGNED_IN.to_dict()}
+    assert flow.is_cross_site(headers)
+    assert first(flow.logout(session, headers)) == Redirect("/bye")
+    assert first(flow.login_by_email({"email": EMAIL}, session, headers)) == Redirect("/sign-in")
+    assert session == {SESSION_USER_KEY: SIGNED_IN.to_dict()}
+
+
+@pytest.mark.parametrize("headers", SAME_SITE)
+def test_a_same_site_post_is_taken(client: SSOClient, headers: dict[str, str]) -> None:
+    flow = make_flow(client)
+    assert not flow.is_cross_site(headers)
+    session: dict[str, Any] = {SESSION_USER_KEY: SIGNED_IN.to_dict()}
+    assert next(flow.logout(session, headers)) == EndSession()
+    assert isinstance(first(flow.login_by_email({"email": EMAIL}, {}, headers)), FindConnection)
 
 
 # --- _drive: the same generators against a client ---------------------------------------------
@@ -634,7 +676,7 @@ def test_run_async_awaits_the_client_and_an_async_hook(client: SSOClient) -> Non
     answer = asyncio.run(_drive.run_async(steps, fake, framework))  # type: ignore[arg-type]
     assert answer == Redirect("/")
     assert session[SESSION_USER_KEY] == mine.to_dict()
-    logout = asyncio.run(_drive.run_async(flow.logout(session), fake, framework))  # type: ignore[arg-type]
+    logout = asyncio.run(_drive.run_async(flow.logout(session, {}), fake, framework))  # type: ignore[arg-type]
     assert logout == Redirect(logout_authorization_fixture()["logout_url"])
     assert fake.calls[-1] == ("logout", "app-7")
 
@@ -688,16 +730,16 @@ def test_the_allowed_organizations(
 @pytest.mark.parametrize(
     ("organizations", "providers", "default", "named"),
     [
-        ("org_1", None, None, "ORGS must be a list of ids"),
-        (b"*", None, None, "ORGS must be a list of ids"),
-        (7, None, None, "ORGS must be a list of ids"),
+        ("org_1", None, None, r"ORGS must be a list such as \[.org_01H"),
+        (b"*", None, None, r"ORGS must be a list such as \[.org_01H"),
+        (7, None, None, r"ORGS must be a list such as \[.org_01H"),
         ([ORGANIZATION, ""], None, None, "ORGS must hold non-empty strings"),
         ([" org_1"], None, None, "ORGS must hold non-empty strings"),
         ([ORGANIZATION, 7], None, None, "ORGS must hold non-empty strings"),
         ([ORGANIZATION], None, OTHER, f"DEFAULT '{OTHER}' is not in ORGS"),
         (None, None, "", "DEFAULT must be an organization id"),
         (None, None, "  ", "DEFAULT must be an organization id"),
-        (None, "GoogleOAuth", ORGANIZATION, "PROVIDERS must be a list of ids"),
+        (None, "GoogleOAuth", ORGANIZATION, r"PROVIDERS must be a list such as \[.GoogleOAuth.\]"),
         (None, ["GoogleOAuth", None], ORGANIZATION, "PROVIDERS must hold non-empty strings"),
     ],
 )

@@ -22,21 +22,17 @@ The rules, in one place:
 
 from __future__ import annotations
 
-import enum
-import hmac
 import logging
 import time
-import warnings
 from collections.abc import Generator, Iterable, Mapping, MutableMapping
-from typing import Any, Optional, Union
-from urllib.parse import urlencode
+from typing import Any, Optional, Protocol, Union
+from urllib.parse import urlencode, urlsplit
 
 import attrs
 
-from .._config import check_redirect_uri, is_local_development
+from .._config import check_redirect_uri
 from .._errors import (
     CallbackError,
-    ConfigurationError,
     InvalidGrantError,
     InvalidParameterError,
     NoSSOForDomainError,
@@ -44,7 +40,6 @@ from .._errors import (
     SignInRefused,
     StateError,
     UnexpectedOrganizationError,
-    UnsafeReturnToError,
     WorkOSError,
 )
 from .._login import (
@@ -57,10 +52,10 @@ from .._login import (
     _start,
 )
 from .._models import Connection, LogoutAuthorization, ProfileAndToken
-from .._state import DEFAULT_STATE_MAX_AGE, Clock, Secret, safe_return_to, validate_return_to
+from .._state import DEFAULT_STATE_MAX_AGE, Clock, Secret, safe_return_to
+from ._policy import RefusalReason, SignInPolicy
 
 __all__ = [
-    "ANY_ORGANIZATION",
     "SESSION_PENDING_KEY",
     "SESSION_USER_KEY",
     "AcceptSignIn",
@@ -70,12 +65,8 @@ __all__ = [
     "FindConnection",
     "Redirect",
     "Refusal",
-    "RefusalReason",
     "SignInFlow",
-    "SignInPolicy",
     "StartSession",
-    "check_secret_key",
-    "check_site_path",
     "with_next",
 ]
 
@@ -85,81 +76,7 @@ logger: logging.Logger = logging.getLogger("workos_sso.integrations")
 SESSION_USER_KEY = "workos_sso.user"
 #: The session key of the sign-in in progress: its state, PKCE verifier and provider.
 SESSION_PENDING_KEY = "workos_sso.pending"
-#: The value of an allowed-organizations setting that admits every organization.
-ANY_ORGANIZATION = "*"
-
 _SELECTORS = ("organization", "connection", "provider")
-
-
-# --- what a refusal says ----------------------------------------------------------------------
-
-
-class RefusalReason(str, enum.Enum):
-    """Why a sign-in was refused; each reason has one fixed sentence for the user."""
-
-    #: No selector, and no default organization: the sign-in page asks.
-    CHOOSE = "choose"
-    #: More than one selector, or one WorkOS would not take.
-    ONE_SELECTOR = "one_selector"
-    #: The email form got something that is not an address.
-    BAD_EMAIL = "bad_email"
-    #: No active connection serves the email's domain.
-    NO_SSO_FOR_DOMAIN = "no_sso_for_domain"
-    #: The organization (or the connection's, or the profile's) is not allowed here.
-    ORGANIZATION_NOT_ALLOWED = "organization_not_allowed"
-    #: The social provider is not allowed here.
-    PROVIDER_NOT_ALLOWED = "provider_not_allowed"
-    #: No pending sign-in, or a state that is not its own, spent or too old; or a spent code.
-    EXPIRED = "expired"
-    #: The user cancelled at the identity provider, or it denied the sign-in.
-    DENIED = "denied"
-    #: WorkOS says the connection or organization is not set up to sign in.
-    MISCONFIGURED = "misconfigured"
-    #: The account is not a member of the organization it signed in through.
-    OUTSIDE_ORGANIZATION = "outside_organization"
-    #: The app's ``on_sign_in`` hook refused; its own message is shown.
-    APP_REFUSED = "app_refused"
-    #: Anything else: WorkOS unreachable or failing, an unknown error code.
-    FAILED = "failed"
-
-    @property
-    def message(self) -> str:
-        """The sentence shown to the user."""
-        return _MESSAGES[self]
-
-
-_MESSAGES = {
-    RefusalReason.CHOOSE: "Choose your organization, or sign in with your work email.",
-    RefusalReason.ONE_SELECTOR: "Choose one organization, connection or provider to sign in.",
-    RefusalReason.BAD_EMAIL: "Enter a work email address such as jane@example.com.",
-    RefusalReason.NO_SSO_FOR_DOMAIN: "That email address does not use single sign-on here.",
-    RefusalReason.ORGANIZATION_NOT_ALLOWED: "That organization cannot sign in to this site.",
-    RefusalReason.PROVIDER_NOT_ALLOWED: "That way of signing in is not available on this site.",
-    RefusalReason.EXPIRED: "Your sign-in expired or was already used. Please sign in again.",
-    RefusalReason.DENIED: "The sign-in was cancelled or denied. Please sign in again.",
-    RefusalReason.MISCONFIGURED: (
-        "Single sign-on is not set up for your organization yet. Please contact your administrator."
-    ),
-    RefusalReason.OUTSIDE_ORGANIZATION: (
-        "That account is not a member of the organization. Please sign in with your work account."
-    ),
-    RefusalReason.APP_REFUSED: "You cannot sign in to this site with that account.",
-    RefusalReason.FAILED: "Sign-in failed. Please try again.",
-}
-
-# The documented ``error`` codes of a callback, by what the user can do about them; any other
-# code (and ``oauth_failed``, ``server_error``) is FAILED.
-_REASON_BY_ERROR_CODE = {
-    "access_denied": RefusalReason.DENIED,
-    "ambiguous_connection_selector": RefusalReason.MISCONFIGURED,
-    "connection_invalid": RefusalReason.MISCONFIGURED,
-    "connection_strategy_invalid": RefusalReason.MISCONFIGURED,
-    "connection_unlinked": RefusalReason.MISCONFIGURED,
-    "invalid_connection_selector": RefusalReason.MISCONFIGURED,
-    "organization_invalid": RefusalReason.MISCONFIGURED,
-    "redirect_uri_mismatch": RefusalReason.MISCONFIGURED,
-    "profile_not_allowed_outside_organization": RefusalReason.OUTSIDE_ORGANIZATION,
-}
 
 
 # --- what a route answers -------------------------------------------------------------------
@@ -240,165 +157,10 @@ Session = MutableMapping[str, Any]
 Params = Mapping[str, Any]
 
 
-# --- settings -------------------------------------------------------------------------------
+class Headers(Protocol):
+    """A request's headers, as any framework gives them: what has ``items()``."""
 
-
-def check_site_path(value: object, *, setting: str) -> str:
-    """A same-site path setting (the sign-in page, where sign-out ends)."""
-    try:
-        return validate_return_to(value)  # type: ignore[arg-type]
-    except UnsafeReturnToError as error:
-        raise ConfigurationError(f"{setting} must be a path on this site: {error}") from None
-
-
-# The secret keys the docs and the frameworks' tutorials show: an app that ships one signs its
-# session cookies with a key anyone can read.
-_PLACEHOLDER_SECRETS = frozenset(
-    {
-        b"change-me",
-        b"changeme",
-        b"dev",
-        b"secret",
-        b"secret-key",
-        b"your-secret-key",
-        b"a-long-random-value-for-local-development",
-    }
-)
-_MIN_SECRET_BYTES = 32
-
-
-def check_secret_key(secret: object, *, redirect_uri: str, setting: str) -> Secret:
-    """The app's secret: present, and outside local development long and not a placeholder."""
-    raw = secret.encode() if isinstance(secret, str) else secret
-    if not isinstance(raw, bytes) or not raw.strip():
-        raise ConfigurationError(
-            f"Set {setting} to a random value (python -c 'import secrets; "
-            "print(secrets.token_hex(32))'): it signs the session and the sign-in state."
-        )
-    if is_local_development(redirect_uri):
-        return raw if isinstance(secret, bytes) else raw.decode()
-    placeholder = raw.lower() in _PLACEHOLDER_SECRETS or raw.startswith(b"django-insecure-")
-    if placeholder or len(raw) < _MIN_SECRET_BYTES:
-        raise ConfigurationError(
-            f"{setting} is {'a placeholder' if placeholder else 'too short'}: anyone could "
-            f"sign session cookies with it. Use {_MIN_SECRET_BYTES} random bytes or more "
-            "(python -c 'import secrets; print(secrets.token_hex(32))'), kept out of the code."
-        )
-    return raw if isinstance(secret, bytes) else raw.decode()
-
-
-def _id_list(value: object, *, setting: str, prefix: str) -> frozenset[str]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ConfigurationError(f"{setting} must be a list of ids such as ['{prefix}01H...'].")
-    ids = list(value)
-    for item in ids:
-        if not isinstance(item, str) or not item or item != item.strip():
-            raise ConfigurationError(f"{setting} must hold non-empty strings only.")
-    return frozenset(ids)
-
-
-@attrs.frozen
-class SignInPolicy:
-    """Who may sign in: the allowed organizations and social providers.
-
-    Attributes:
-        organizations: the allowed organization ids, or ``None`` for every organization of the
-            WorkOS environment.
-        providers: the allowed social providers (``"GoogleOAuth"``...); empty: none.
-        default_organization: where ``/login`` without a selector signs in, if anywhere.
-    """
-
-    organizations: Optional[frozenset[str]]
-    providers: frozenset[str]
-    default_organization: Optional[str]
-
-    @classmethod
-    def from_settings(
-        cls,
-        *,
-        allowed_organizations: object,
-        allowed_providers: object,
-        default_organization: Optional[str],
-        organizations_setting: str,
-        providers_setting: str,
-        default_setting: str,
-    ) -> SignInPolicy:
-        """Read the settings; unset organizations mean the default one only, else every one.
-
-        Raises:
-            ConfigurationError: a malformed list, or a default organization outside the list.
-        """
-        if default_organization is not None and (
-            not isinstance(default_organization, str) or not default_organization.strip()
-        ):
-            raise ConfigurationError(f"{default_setting} must be an organization id.")
-        organizations: Optional[frozenset[str]]
-        if allowed_organizations == ANY_ORGANIZATION:
-            organizations = None
-        elif allowed_organizations is None:
-            if default_organization is None:
-                organizations = None
-                warnings.warn(
-                    f"{organizations_setting} is not set and there is no {default_setting}: "
-                    "every organization of the WorkOS environment can sign in. Set it to the "
-                    f"organization ids allowed here, or to {ANY_ORGANIZATION!r} to say so.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-            else:
-                organizations = frozenset({default_organization})
-        else:
-            organizations = _id_list(
-                allowed_organizations, setting=organizations_setting, prefix="org_"
-            )
-            if default_organization is not None and default_organization not in organizations:
-                raise ConfigurationError(
-                    f"{default_setting} {default_organization!r} is not in {organizations_setting}."
-                )
-        providers = (
-            frozenset()
-            if allowed_providers is None
-            else _id_list(allowed_providers, setting=providers_setting, prefix="")
-        )
-        return cls(
-            organizations=organizations,
-            providers=providers,
-            default_organization=default_organization,
-        )
-
-    def allows_organization(self, organization_id: Optional[str]) -> bool:
-        """Whether a sign-in into this organization (``None``: no organization) is allowed."""
-        if organization_id is None:
-            return False
-        if self.organizations is None:
-            return True
-        return any(hmac.compare_digest(organization_id, allowed) for allowed in self.organizations)
-
-    def selector_refusal(self, selector: str, value: str) -> Optional[RefusalReason]:
-        """Why ``/login`` may not start a sign-in with this selector, or ``None``."""
-        if selector == "organization" and not self.allows_organization(value):
-            return RefusalReason.ORGANIZATION_NOT_ALLOWED
-        if selector == "provider" and value not in self.providers:
-            return RefusalReason.PROVIDER_NOT_ALLOWED
-        # A connection's organization is known only from the profile: checked at the callback.
-        return None
-
-    def profile_refusal(
-        self, result: SignInResult, provider: Optional[str]
-    ) -> Optional[RefusalReason]:
-        """Why the callback may not sign this profile in, or ``None``.
-
-        ``provider`` is the social provider the pending sign-in was started with, if any.
-        """
-        profile = result.profile
-        if provider is not None:
-            # A social sign-in: the profile must come from the provider the sign-in asked for.
-            if provider in self.providers and str(profile.connection_type) == provider:
-                return None
-            return RefusalReason.PROVIDER_NOT_ALLOWED
-        if not self.allows_organization(profile.organization_id):
-            return RefusalReason.ORGANIZATION_NOT_ALLOWED
-        return None
+    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 # --- the flow -------------------------------------------------------------------------------
@@ -477,8 +239,14 @@ class SignInFlow:
             return self.refuse(refusal, next_path=next_path)
         return self._go_to_workos(session, next_path, **{selector: value})
 
-    def login_by_email(self, form: Params, session: Session) -> Steps:
-        """``POST /login/email``: start a sign-in at the connection of the email's domain."""
+    def login_by_email(self, form: Params, session: Session, headers: Headers) -> Steps:
+        """``POST /login/email``: start a sign-in at the connection of the email's domain.
+
+        A form posted from another site is turned away without a word: its answer must set no
+        cookie (see ``is_cross_site``).
+        """
+        if self.is_cross_site(headers):
+            return Redirect(self.sign_in_page)
         params = _first_values(form)
         next_path = safe_return_to(params.get("next"), default=self.default_next)
         email = params.get("email", "").strip()
@@ -516,7 +284,7 @@ class SignInFlow:
         except SignInError as error:
             # Logged as WorkOS sent it (made printable by _login); never shown.
             logger.info("SSO callback with an error: %s", error)
-            return self.refuse(_REASON_BY_ERROR_CODE.get(error.error, RefusalReason.FAILED))
+            return self.refuse(RefusalReason.for_error_code(error.error))
         except (StateError, CallbackError):
             return self.refuse(RefusalReason.EXPIRED)
         assert pending is not None  # verify_state refused a callback without one
@@ -556,8 +324,14 @@ class SignInFlow:
         session[SESSION_USER_KEY] = user.to_dict()
         return Redirect(result.return_to)
 
-    def logout(self, session: Session) -> Steps:
-        """``POST /logout``: end the session, then the identity provider's when WorkOS can."""
+    def logout(self, session: Session, headers: Headers) -> Steps:
+        """``POST /logout``: end the session, then the identity provider's when WorkOS can.
+
+        An empty session, or a form posted from another site, is left alone (see
+        ``is_cross_site``).
+        """
+        if not list(session.keys()) or self.is_cross_site(headers):
+            return Redirect(self.after_sign_out)
         user = self.current_user(session)
         yield EndSession()
         if user is None:
@@ -581,6 +355,22 @@ class SignInFlow:
             return SessionUser.from_dict(data)
         except InvalidParameterError:
             return None
+
+    def is_cross_site(self, headers: Headers) -> bool:
+        """Whether a POST comes from a page of another site: ``Sec-Fetch-Site``, else ``Origin``.
+
+        ``SameSite=Lax`` keeps the session cookie off such a post, so the app sees an empty
+        session; but the post is a top-level navigation, and the browser stores any cookie its
+        answer sets, replacing the signed-in one. So it must change no session at all.
+        """
+        fetch_site = _header(headers, "sec-fetch-site")
+        if fetch_site is not None:
+            return fetch_site.strip().lower() == "cross-site"
+        origin = _header(headers, "origin")
+        if origin is None:
+            return False  # an older browser, or a client that is not a browser
+        parts = urlsplit(self.redirect_uri)
+        return origin.strip().lower() != f"{parts.scheme}://{parts.netloc}".lower()
 
     def refuse(self, reason: RefusalReason, *, next_path: Optional[str] = None) -> Refusal:
         """A refusal landing on the sign-in page, with ``?next=`` when it is not the default."""
@@ -621,6 +411,14 @@ class SignInFlow:
         pending["provider"] = provider
         session[SESSION_PENDING_KEY] = pending
         return Redirect(start.url)
+
+
+def _header(headers: Headers, name: str) -> Optional[str]:
+    """A header's value by its lower-case name, from any mapping (frameworks' are not dicts)."""
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return str(value)
+    return None
 
 
 def with_next(page: str, next_path: Optional[str]) -> str:

@@ -45,13 +45,11 @@ from ._flow import (
     EndSession,
     Redirect,
     SignInFlow,
-    SignInPolicy,
     StartSession,
     Steps,
-    check_secret_key,
-    check_site_path,
     with_next,
 )
+from ._policy import SignInPolicy, check_secret_key, check_site_path
 
 __all__ = [
     "FLASH_CATEGORY",
@@ -362,7 +360,7 @@ def _login() -> Response:
 
 
 def _login_email() -> Response:
-    return _respond(lambda flow: flow.login_by_email(request.form, session))
+    return _respond(lambda flow: flow.login_by_email(request.form, session, request.headers))
 
 
 def _callback() -> Response:
@@ -370,4 +368,4 @@ def _callback() -> Response:
 
 
 def _logout() -> Response:
-    return _respond(lambda flow: flow.logout(session))
+    return _respond(lambda flow: flow.logout(session, request.headers))

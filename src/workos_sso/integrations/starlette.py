@@ -52,13 +52,11 @@ from ._flow import (
     EndSession,
     Refusal,
     SignInFlow,
-    SignInPolicy,
     StartSession,
     Steps,
-    check_secret_key,
-    check_site_path,
     with_next,
 )
+from ._policy import SignInPolicy, check_secret_key, check_site_path
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -349,7 +347,9 @@ class WorkOSSSO:
     async def login_by_email(self, request: Request) -> Response:
         """``POST /login/email``: start a sign-in at the connection of the email's domain."""
         form = await _read_form(request)
-        return await self._answer(request, lambda flow, s: flow.login_by_email(form, s))
+        return await self._answer(
+            request, lambda flow, s: flow.login_by_email(form, s, request.headers)
+        )
 
     async def callback(self, request: Request) -> Response:
         """``GET /callback``: check the sign-in, start a new session for the user."""
@@ -357,7 +357,7 @@ class WorkOSSSO:
 
     async def logout(self, request: Request) -> Response:
         """``POST /logout``: end the session here and, when it can, at the identity provider."""
-        return await self._answer(request, lambda flow, s: flow.logout(s))
+        return await self._answer(request, lambda flow, s: flow.logout(s, request.headers))
 
     async def _answer(
         self, request: Request, route: Callable[[SignInFlow, Any], Steps]

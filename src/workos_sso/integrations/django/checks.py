@@ -21,7 +21,7 @@ from workos_sso._config import (
     check_redirect_uri,
     check_timeout,
 )
-from workos_sso.integrations._flow import check_secret_key
+from workos_sso.integrations._policy import check_secret_key
 
 from .conf import KNOWN_KEYS, SETTING, key_name, load_on_sign_in, raw_settings, sso_settings
 

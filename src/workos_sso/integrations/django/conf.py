@@ -57,9 +57,9 @@ from django.utils.module_loading import import_string
 
 from workos_sso import ConfigurationError, SessionUser, SignInResult, SSOClient
 from workos_sso._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from workos_sso.integrations._flow import (
+from workos_sso.integrations._flow import SignInFlow
+from workos_sso.integrations._policy import (
     ANY_ORGANIZATION,
-    SignInFlow,
     SignInPolicy,
     check_secret_key,
     check_site_path,

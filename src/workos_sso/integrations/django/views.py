@@ -122,7 +122,9 @@ def login(request: HttpRequest) -> HttpResponse:
 def login_by_email(request: HttpRequest) -> HttpResponse:
     """Start a sign-in at the SSO connection of the posted ``email``'s domain (and ``next``)."""
     sso = WorkOSSSO.current()
-    return _respond(request, sso, sso.flow.login_by_email(request.POST, _session(request)))
+    return _respond(
+        request, sso, sso.flow.login_by_email(request.POST, _session(request), request.headers)
+    )
 
 
 @never_cache
@@ -139,4 +141,4 @@ def callback(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     """Sign out here, then at the identity provider through WorkOS when it can."""
     sso = WorkOSSSO.current()
-    return _respond(request, sso, sso.flow.logout(_session(request)))
+    return _respond(request, sso, sso.flow.logout(_session(request), request.headers))
