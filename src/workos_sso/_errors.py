@@ -587,15 +587,7 @@ class SignInRefused(WorkOSError):
     The framework integrations catch it, forget the pending sign-in and show ``message`` on the
     sign-in page; a session that was already signed in stays as it was. The message is the
     app's own sentence, so write one fit for the user to read, free of secrets and of anything
-    copied from the profile.
-
-    Example:
-        ```python
-        def on_sign_in(request, result):
-            if result.profile.organization_id not in TENANTS:
-                raise SignInRefused("Your organization has no account here yet.")
-            return None
-        ```
+    copied from the profile: ``raise SignInRefused("Your account here is disabled.")``.
     """
 
     def __init__(self, message: str = "You cannot sign in to this site with that account.") -> None:
