@@ -115,8 +115,11 @@ def check_site_path(value: object, *, setting: str) -> str:
     """A same-site path setting (the sign-in page, where sign-out ends)."""
     try:
         return validate_return_to(value)  # type: ignore[arg-type]
-    except UnsafeReturnToError as error:
-        raise ConfigurationError(f"{setting} must be a path on this site: {error}") from None
+    except UnsafeReturnToError:
+        raise ConfigurationError(
+            f"{setting} must be a path on this site, such as /sign-in: one leading '/', and no "
+            "scheme, host, backslash, space or control character."
+        ) from None
 
 
 # The secret keys the docs and the frameworks' tutorials show: an app that ships one signs its
