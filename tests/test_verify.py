@@ -35,14 +35,16 @@ from workos_sso._cli.browser import (
     where,
     with_query,
 )
-from workos_sso._cli.verify import Probe, VerifyOptions, altered
+from workos_sso._cli.verify_attacks import altered, check_forged_callback, check_reflected_error
 from workos_sso._cli.verify_checks import (
     CHECK_NAMES,
     check_authorize_params,
     check_state,
     check_state_entropy,
+    cookie_flaws,
     estimate_state_bits,
 )
+from workos_sso._cli.verify_probe import Probe, VerifyOptions
 
 BROKEN_APP = Path(__file__).resolve().parent / "verify_apps" / "broken_app.py"
 EVERY_CHECK = list(CHECK_NAMES)
@@ -295,7 +297,7 @@ def test_state_checks_never_show_the_state() -> None:
 def test_cookie_flags_expected_of_a_session(login_url: str, header: str, flaws: list[str]) -> None:
     cookie = parse_set_cookie(header)
     assert cookie is not None
-    found = Probe(VerifyOptions(login_url=login_url)).cookie_flaws(cookie)
+    found = cookie_flaws(cookie, Probe(VerifyOptions(login_url=login_url)).https)
     assert len(found) == len(flaws)
     for flaw, words in zip(found, flaws):
         assert words in flaw
@@ -475,7 +477,7 @@ def test_reflected_error(
         return Reply(200, f"<p>{dict(request.query).get('message', '')}</p>")
 
     app.serve(refuse, {"/": home})
-    check = app.probe().check_reflected_error()
+    check = check_reflected_error(app.probe())
     assert (check.status, check.name) == (status, "reflected error"), check
     assert words in check.detail
     assert (check.fix is None) is (status == "PASS")
@@ -512,7 +514,7 @@ def test_forged_callback(
 ) -> None:
     app = ScriptedSignIn(loopback)
     app.serve(refuse)
-    check = app.probe().check_forged_callback()
+    check = check_forged_callback(app.probe())
     assert (check.status, check.name) == (status, "forged callback"), check
     assert words in check.detail
     forged = [request for request in loopback.requests if request.url_path == "/callback"][1:]
@@ -524,7 +526,7 @@ def test_forged_callback(
 def test_forged_callback_is_skipped_without_a_protected_url(loopback: LoopbackServer) -> None:
     app = ScriptedSignIn(loopback)
     app.serve(lambda request: Reply(400, "Sign-in failed."))
-    check = app.probe(protected=False).check_forged_callback()
+    check = check_forged_callback(app.probe(protected=False))
     assert check.status == "SKIP"
     assert "without --protected-url" in check.detail
     assert loopback.requests == []  # nothing is tried that could not be judged

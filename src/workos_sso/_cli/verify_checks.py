@@ -1,6 +1,7 @@
 """The checks ``verify`` judges from what one sign-in showed: pure functions, no requests.
 
-Each returns one :class:`~workos_sso._cli.output.Check`; the fix texts are shared with the probe.
+Each ``check_*`` returns one :class:`~workos_sso._cli.output.Check`; the fix texts are shared
+with the probe and its attacks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
-from .browser import Hop, query_of, where
+from .browser import Hop, SetCookie, query_of, where
 from .output import FAIL, PASS, SKIP, WARN, Check, sentence
 
 __all__ = [
@@ -33,8 +34,12 @@ __all__ = [
     "check_callback",
     "check_emulator_sign_in",
     "check_redirect_uri",
+    "check_session_cookie",
+    "check_sign_in_cookies",
+    "check_sign_in_redirect",
     "check_state",
     "check_state_entropy",
+    "cookie_flaws",
     "describe_answer",
     "estimate_state_bits",
     "skipped_after",
@@ -114,6 +119,13 @@ class SignIn:
         if self.authorize_url is None:
             return None
         return next(iter(query_of(self.authorize_url).get("state", [])), None) or None
+
+    @property
+    def redirect_uri(self) -> Optional[str]:
+        """Where the app asked WorkOS to send the browser back."""
+        if not self.authorize_url:
+            return None
+        return next(iter(query_of(self.authorize_url).get("redirect_uri", [])), None)
 
 
 START_APP_FIX = (
@@ -310,3 +322,112 @@ def check_callback(
             "Keep the signed-in user in a session cookie, and start a new session at sign-in.",
         )
     return Check(name, PASS, f"answered {describe_answer(callback)} and set {', '.join(changed)}.")
+
+
+def check_sign_in_redirect(sign_in: SignIn) -> Check:
+    name = "sign-in redirect"
+    if sign_in.problem is not None:
+        return Check(name, FAIL, sign_in.problem, sign_in.problem_fix)
+    assert sign_in.authorize_url is not None
+    first = sign_in.start_hops[0]
+    return Check(
+        name,
+        PASS,
+        f"{first.method} {where(first.url)} redirects to {where(sign_in.authorize_url)}.",
+    )
+
+
+def cookie_flaws(cookie: SetCookie, https: bool) -> list[str]:
+    """What keeps ``cookie`` from being a safe session (or state) cookie for an app served over
+    https (or plain http).
+    """
+    flaws = []
+    if not cookie.http_only:
+        flaws.append("is not HttpOnly, so page scripts can read it")
+    same_site = (cookie.same_site or "").lower()
+    if same_site not in ("lax", "strict"):
+        shown = f"SameSite={cookie.same_site}" if cookie.same_site else "no SameSite"
+        flaws.append(f"has {shown} (expected Lax or Strict)")
+    if https and not cookie.secure:
+        flaws.append("is not Secure although the app is served over https")
+    if not https and cookie.secure:
+        flaws.append(SECURE_ON_HTTP)
+    return flaws
+
+
+def _flags_summary(https: bool) -> str:
+    secure = ", Secure" if https else " (Secure not required on plain-http loopback)"
+    return f"HttpOnly, SameSite=Lax or Strict{secure}"
+
+
+def _latest_by_name(cookies: Iterable[SetCookie]) -> list[SetCookie]:
+    latest: dict[str, SetCookie] = {}
+    for cookie in cookies:
+        latest[cookie.name] = cookie
+    return list(latest.values())
+
+
+def _cookie_failure(name: str, problems: list[str], fix: str) -> Check:
+    """A failing cookie line: ``fix``, unless a cookie is Secure on plain http."""
+    secure_on_http = any(SECURE_ON_HTTP in problem for problem in problems)
+    return Check(
+        name, FAIL, sentence("; ".join(problems)), SECURE_ON_HTTP_FIX if secure_on_http else fix
+    )
+
+
+def check_sign_in_cookies(sign_in: SignIn, https: bool) -> Check:
+    """Cookies set on the way to WorkOS: often the one that holds the state."""
+    name = "sign-in cookies"
+    cookies = [
+        cookie for hop in sign_in.start_hops for cookie in hop.set_cookies if not cookie.deletes
+    ]
+    if not cookies:
+        return Check(name, PASS, "the sign-in route sets no cookie.")
+    state = sign_in.state or ""
+    problems: list[str] = []
+    warnings: list[str] = []
+    for cookie in _latest_by_name(cookies):
+        holds = " (it holds the state in clear)" if state and state in cookie.value else ""
+        problems += [f"{cookie.name}{holds} {flaw}" for flaw in cookie_flaws(cookie, https)]
+        if (cookie.same_site or "").lower() == "strict":
+            warnings.append(
+                f"{cookie.name} is SameSite=Strict, so browsers leave it out of the "
+                "redirect back from WorkOS"
+            )
+    names = ", ".join(sorted({cookie.name for cookie in cookies}))
+    if problems:
+        return _cookie_failure(
+            name,
+            problems,
+            "Set the state's cookie (or the session that holds it) with HttpOnly and "
+            "SameSite=Lax, and Secure on https.",
+        )
+    if warnings:
+        return Check(name, WARN, sentence("; ".join(warnings)), "Use SameSite=Lax for this cookie.")
+    return Check(name, PASS, f"{names}: {_flags_summary(https)}.")
+
+
+def check_session_cookie(
+    callback: Hop, before: Mapping[str, str], after: Mapping[str, str], https: bool
+) -> Check:
+    name = "session cookie"
+    changed = {cookie for cookie, value in after.items() if before.get(cookie) != value}
+    headers = [
+        cookie for cookie in callback.set_cookies if cookie.name in changed and not cookie.deletes
+    ]
+    if not headers:
+        return Check(name, SKIP, "skipped: the callback set no cookie.")
+    problems = [
+        f"{cookie.name} {flaw}"
+        for cookie in _latest_by_name(headers)
+        for flaw in cookie_flaws(cookie, https)
+    ]
+    if problems:
+        return _cookie_failure(
+            name,
+            problems,
+            "Set the session cookie with HttpOnly and SameSite=Lax, and Secure on https "
+            "(the integration guide's session step).",
+        )
+    names = ", ".join(sorted({cookie.name for cookie in headers}))
+    return Check(name, PASS, f"{names}: {_flags_summary(https)}.")
