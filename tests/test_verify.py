@@ -570,36 +570,46 @@ class Seen:
         self.secrets = {value for value in self.secrets if len(value) >= 16}
 
 
-def _verify(
+#: What ``verify`` did: its exit code, its JSON document and its text.
+Verified = tuple[int, dict[str, Any], str]
+
+
+@pytest.fixture
+def verify_cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     emulator_url: str,
-    *arguments: str,
-) -> tuple[int, dict[str, Any], str]:
-    """Run ``verify --json`` and then the same as text; returns the code, JSON and text."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for variable in ("WORKOS_API_KEY", "WORKOS_CLIENT_ID", "WORKOS_BASE_URL"):
-        monkeypatch.delenv(variable, raising=False)
-    seen = Seen()
-    original = Browser.request
+) -> Callable[..., Verified]:
+    """``verify_cli(*arguments)`` runs ``verify --json`` against the emulator and then the same
+    as text, and checks that neither shows a code, state or cookie value the probe handled.
+    """
 
-    def recording(self: Browser, method: str, url: str, data: Optional[Any] = None) -> Hop:
-        hop = original(self, method, url, data)
-        seen.record(hop)
-        return hop
+    def run(*arguments: str) -> Verified:
+        monkeypatch.chdir(tmp_path)  # no stray .env
+        for variable in ("WORKOS_API_KEY", "WORKOS_CLIENT_ID", "WORKOS_BASE_URL"):
+            monkeypatch.delenv(variable, raising=False)
+        seen = Seen()
+        original = Browser.request
 
-    monkeypatch.setattr(Browser, "request", recording)
-    argv = ["verify", *arguments, "--base-url", emulator_url]
-    code = main([*argv, "--json"])
-    document = json.loads(capsys.readouterr().out)
-    assert main(argv) == code
-    text = capsys.readouterr().out
-    assert seen.secrets, "the probe saw no code or state at all"
-    for secret in seen.secrets:
-        assert secret not in text, "a code, state or cookie value was printed"
-        assert secret not in json.dumps(document)
-    return code, document, text
+        def recording(self: Browser, method: str, url: str, data: Optional[Any] = None) -> Hop:
+            hop = original(self, method, url, data)
+            seen.record(hop)
+            return hop
+
+        monkeypatch.setattr(Browser, "request", recording)
+        argv = ["verify", *arguments, "--base-url", emulator_url]
+        code = main([*argv, "--json"])
+        document = json.loads(capsys.readouterr().out)
+        assert main(argv) == code
+        text = capsys.readouterr().out
+        assert seen.secrets, "the probe saw no code or state at all"
+        for secret in seen.secrets:
+            assert secret not in text, "a code, state or cookie value was printed"
+            assert secret not in json.dumps(document)
+        return code, document, text
+
+    return run
 
 
 def _statuses(document: dict[str, Any]) -> dict[str, str]:
@@ -620,18 +630,12 @@ def test_the_recipes_pass(
     framework: str,
     emulator_url: str,
     organization: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_cli: Callable[..., Verified],
 ) -> None:
     port = free_port()
     env = _app_env(emulator_url, port, WORKOS_ORGANIZATION_ID=organization)
     with running_app(recipe_command(framework, port), env, port) as app:
-        code, document, text = _verify(
-            monkeypatch,
-            capsys,
-            tmp_path,
-            emulator_url,
+        code, document, text = verify_cli(
             "--login-url",
             f"{app}/login?organization={organization}",
             "--protected-url",
@@ -653,18 +657,12 @@ def test_the_recipes_pass(
 def test_the_recipes_pass_signing_in_by_email(
     framework: str,
     emulator_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_cli: Callable[..., Verified],
 ) -> None:
     # Django's recipe wants a CSRF token on its form, which the probe does not send.
     port = free_port()
     with running_app(recipe_command(framework, port), _app_env(emulator_url, port), port) as app:
-        code, document, text = _verify(
-            monkeypatch,
-            capsys,
-            tmp_path,
-            emulator_url,
+        code, document, text = verify_cli(
             "--login-url",
             f"{app}/login/email",
             "--email",
@@ -698,6 +696,24 @@ def broken_apps(emulator_url: str) -> Iterator[dict[str, str]]:
         yield urls
 
 
+@pytest.fixture
+def verify_broken_app(
+    broken_apps: dict[str, str], organization: str, verify_cli: Callable[..., Verified]
+) -> Callable[..., Verified]:
+    """``verify_broken_app(fault, *arguments, protected=True)`` runs ``verify_cli`` on the app
+    with ``fault``, signing in to the seeded organization, with ``/me`` as its protected page.
+    """
+
+    def run(fault: str, *arguments: str, protected: bool = True) -> Verified:
+        app = broken_apps[fault]
+        login = ["--login-url", f"{app}/login?organization={organization}"]
+        return verify_cli(
+            *login, *(["--protected-url", f"{app}/me"] if protected else []), *arguments
+        )
+
+    return run
+
+
 @pytest.mark.live
 @pytest.mark.parametrize(
     ("fault", "failing", "named"),
@@ -721,24 +737,9 @@ def test_each_planted_fault_is_named(
     fault: str,
     failing: set[str],
     named: str,
-    broken_apps: dict[str, str],
-    organization: str,
-    emulator_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_broken_app: Callable[..., Verified],
 ) -> None:
-    app = broken_apps[fault]
-    code, document, text = _verify(
-        monkeypatch,
-        capsys,
-        tmp_path,
-        emulator_url,
-        "--login-url",
-        f"{app}/login?organization={organization}",
-        "--protected-url",
-        f"{app}/me",
-    )
+    code, document, text = verify_broken_app(fault)
     statuses = _statuses(document)
     assert {name for name, status in statuses.items() if status == "FAIL"} == failing, text
     assert set(statuses.values()) <= {"PASS", "FAIL"}, text
@@ -753,22 +754,9 @@ def test_each_planted_fault_is_named(
 
 @pytest.mark.live
 def test_without_a_protected_url_the_attacks_only_warn(
-    broken_apps: dict[str, str],
-    organization: str,
-    emulator_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_broken_app: Callable[..., Verified],
 ) -> None:
-    app = broken_apps["no-state-check"]
-    code, document, _ = _verify(
-        monkeypatch,
-        capsys,
-        tmp_path,
-        emulator_url,
-        "--login-url",
-        f"{app}/login?organization={organization}",
-    )
+    code, document, _ = verify_broken_app("no-state-check", protected=False)
     statuses = _statuses(document)
     assert statuses["protected page"] == "WARN"
     for name in ("replay", "altered state", "missing state", "foreign state", "access denied"):
@@ -781,28 +769,11 @@ def test_without_a_protected_url_the_attacks_only_warn(
 
 @pytest.mark.live
 def test_a_protected_url_that_was_passed_is_not_asked_for_again(
-    broken_apps: dict[str, str],
-    organization: str,
-    emulator_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_broken_app: Callable[..., Verified],
 ) -> None:
     # A signed-in text no page shows: the protected page check fails, so the attacks cannot see
     # sessions, and their advice must point at that line, not at a flag already given.
-    app = broken_apps[""]
-    code, document, text = _verify(
-        monkeypatch,
-        capsys,
-        tmp_path,
-        emulator_url,
-        "--login-url",
-        f"{app}/login?organization={organization}",
-        "--protected-url",
-        f"{app}/me",
-        "--signed-in-text",
-        "text that no page shows",
-    )
+    code, document, text = verify_broken_app("", "--signed-in-text", "text that no page shows")
     statuses = _statuses(document)
     assert statuses["protected page"] == "FAIL"
     assert statuses["replay"] == "WARN"
@@ -814,26 +785,11 @@ def test_a_protected_url_that_was_passed_is_not_asked_for_again(
 
 @pytest.mark.live
 def test_a_secure_session_cookie_on_plain_http_is_named(
-    broken_apps: dict[str, str],
-    organization: str,
-    emulator_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    verify_broken_app: Callable[..., Verified],
 ) -> None:
     # The browser keeps a Secure cookie off http, so the state never reaches the callback:
     # every line that sees the consequence says why, not just that no session was made.
-    app = broken_apps["secure-cookie"]
-    code, document, text = _verify(
-        monkeypatch,
-        capsys,
-        tmp_path,
-        emulator_url,
-        "--login-url",
-        f"{app}/login?organization={organization}",
-        "--protected-url",
-        f"{app}/me",
-    )
+    code, document, text = verify_broken_app("secure-cookie")
     assert code == 1
     checks = checks_by_name(document)
     exactly = "is Secure but the app is served over plain http"
