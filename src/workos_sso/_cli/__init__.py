@@ -10,8 +10,7 @@ error (bad flags, missing or malformed settings). ``doctor`` and ``verify`` exit
 fails.
 
 One module per job: ``settings`` (flags, environment, ``.env``), ``output`` (tables, JSON, check
-lines), ``doctor``, ``browser`` and ``verify``/``verify_probe``/``verify_attacks``/``verify_checks``
-(the sign-in probe), and
+lines), ``doctor``, ``browser`` and the four ``verify*`` modules (the sign-in probe), and
 ``commands`` (argparse and the command functions). Nothing here is imported by ``workos_sso``
 itself, so the library's import time does not pay for argparse and friends.
 """
