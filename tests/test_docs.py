@@ -283,10 +283,16 @@ def _chain_mode(chain: list[Snippet]) -> str:
 
 def _of_mode(mode: str) -> list[Any]:
     return [
-        pytest.param(chain, id=chain[0].id)
+        pytest.param(chain, id=chain[0].id, marks=_clock_marks(chain))
         for chain in _chains(SNIPPETS)
         if _chain_mode(chain) == mode
     ]
+
+
+def _clock_marks(chain: list[Snippet]) -> list[pytest.MarkDecorator]:
+    """``sleeps`` for a chain that times itself: what it prints depends on the client really
+    waiting (docs/retries.md shows a ``Retry-After`` waited out), so no fake clock for it."""
+    return [pytest.mark.sleeps] if any("time.monotonic()" in s.code for s in chain) else []
 
 
 # --- Running a block ------------------------------------------------------------------------
