@@ -143,10 +143,24 @@ def _start_emulator(session: nox.Session) -> str:
 
 
 def tests(session: nox.Session) -> None:
-    """Unit tests and cassette replays, offline."""
+    """Unit tests and cassette replays, offline.
+
+    In parallel, one pytest-xdist worker per CPU: the suite is CPU-bound once the retry pauses
+    are on a fake clock (tests/clock.py), and every test keeps to its own loopback ports and
+    temporary directories. `nox -s tests-3.12 -- ARGS` runs `pytest -m "not live" ARGS` as
+    given instead (add `-n auto` to keep the workers).
+    """
     # The framework extras and a TestClient transport: the integrations' offline tests.
-    session.install(".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2")
-    session.run("pytest", "-m", "not live", *session.posargs)
+    session.install(
+        ".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2", "pytest-xdist>=3"
+    )
+    if session.posargs:
+        session.run("pytest", "-m", "not live", *session.posargs)
+        return
+    # tests/test_verify.py names three cases after random values (secrets.token_*), and xdist
+    # refuses a run whose workers collect different test ids: that file runs on its own.
+    session.run("pytest", "-m", "not live", "-n", "auto", "--ignore=tests/test_verify.py")
+    session.run("pytest", "-m", "not live", "tests/test_verify.py")
 
 
 session_on_each_python(tests)
