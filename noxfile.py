@@ -148,7 +148,7 @@ def tests(session: nox.Session) -> None:
     In parallel, one pytest-xdist worker per CPU: the suite is CPU-bound once the retry pauses
     are on a fake clock (tests/clock.py), and every test keeps to its own loopback ports and
     temporary directories. `nox -s tests-3.12 -- ARGS` runs `pytest -m "not live" ARGS` as
-    given instead (add `-n auto` to keep the workers).
+    given instead, in one process.
     """
     # The framework extras and a TestClient transport: the integrations' offline tests.
     session.install(
