@@ -143,10 +143,29 @@ def _start_emulator(session: nox.Session) -> str:
 
 
 def tests(session: nox.Session) -> None:
-    """Unit tests and cassette replays, offline."""
+    """Unit tests and cassette replays, offline.
+
+    In parallel, one pytest-xdist worker per CPU: the suite is CPU-bound once the retry pauses
+    are on a fake clock (tests/clock.py), and every test keeps to its own loopback ports and
+    temporary directories. `nox -s tests-3.12 -- ARGS` runs `pytest -m "not live" ARGS` as
+    given instead, in one process.
+    """
     # The framework extras and a TestClient transport: the integrations' offline tests.
-    session.install(".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2")
-    session.run("pytest", "-m", "not live", *session.posargs)
+    session.install(
+        ".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2", "pytest-xdist>=3"
+    )
+    # Byte-code caching on, whatever the shell says: the suite starts many Python processes
+    # (pytest's own workers, pytester, manage.py, import checks), and without cached byte-code
+    # (and pytest's cached assertion rewrites) each compiles every module it imports again,
+    # which was a third of the suite's CPU time.
+    env = {"PYTHONDONTWRITEBYTECODE": ""}
+    if session.posargs:
+        session.run("pytest", "-m", "not live", *session.posargs, env=env)
+        return
+    # tests/test_verify.py names three cases after random values (secrets.token_*), and xdist
+    # refuses a run whose workers collect different test ids: that file runs on its own.
+    session.run("pytest", "-m", "not live", "-n", "auto", "--ignore=tests/test_verify.py", env=env)
+    session.run("pytest", "-m", "not live", "tests/test_verify.py", env=env)
 
 
 session_on_each_python(tests)
@@ -401,7 +420,12 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="bench-quick")
 def bench_quick(session: nox.Session) -> None:
-    """A short benchmark run, part of every `nox` run so the benchmark cannot rot."""
+    """A short benchmark run, part of every `nox` run so the benchmark cannot rot.
+
+    It fails only when something is broken (a contender raises, a walk miscounts): its three
+    rounds report the ratios without a verdict, because on a shared machine they swing by more
+    than the targets' margins. `nox -s bench` (and `-- --check`) judges the targets.
+    """
     _run_benchmarks(session, "--quick", *session.posargs)
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from tests import emulator
 from tests.clients import client_kind, make_client  # noqa: F401  (client_kind: a fixture)
+from tests.clock import FakeClock
 from tests.loopback import loopback, second_loopback  # noqa: F401  (fixtures for every test)
 from tests.scrub import scrub_request, scrub_response
 from workos_sso import SSOClient
@@ -51,6 +52,26 @@ def base_url(request: pytest.FixtureRequest) -> str:
     if _needs_server(request.config) or request.node.get_closest_marker("live"):
         return str(request.getfixturevalue("emulator_url"))
     return REPLAY_BASE_URL
+
+
+@pytest.fixture(autouse=True)
+def pause_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The clients' retry pauses, taken on a fake clock (``tests/clock.py``) in offline tests.
+
+    Real clocks for tests marked ``sleeps`` (the few that prove real pauses wait) and for tests
+    that talk to a real emulator, whose ``Retry-After`` must be honoured on the wall clock.
+    """
+    clock = FakeClock()
+    node = request.node
+    real = (
+        node.get_closest_marker("sleeps")
+        or node.get_closest_marker("live")
+        or node.get_closest_marker("e2e")
+        or _needs_server(request.config)
+    )
+    if not real:
+        clock.install(monkeypatch)
+    return clock
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ import pytest
 from tests import admin, emulator
 from tests.loopback import LoopbackServer, RecordedRequest, Reply, Route, closed_port
 from tests.payload_fixtures import connection_list_fixture
-from workos_sso import NetworkError, NotFoundError, WorkOSError
+from workos_sso import NetworkError, NotFoundError, WorkOSError, __version__
 from workos_sso._cli import main
 from workos_sso._cli.browser import parse_http_date
 from workos_sso._cli.doctor import (
@@ -559,8 +560,8 @@ def test_doctor_redirect_uri_check(redirect_uri: Optional[str], status: str) -> 
 @pytest.mark.parametrize(
     ("api_key", "status", "words"),
     [
-        pytest.param(None, FAIL, "api_key is missing", id="missing"),
-        pytest.param("pk_test_abcdefgh", FAIL, "must start with 'sk_'", id="wrong-prefix"),
+        pytest.param(None, FAIL, "no API key is set", id="missing"),
+        pytest.param("pk_test_abcdefgh", FAIL, "does not start with sk_", id="wrong-prefix"),
         pytest.param("sk_test_abcdefgh", PASS, "test (staging)", id="test"),
         pytest.param("sk_live_abcdefgh", PASS, "live (production)", id="live"),
         pytest.param("sk_other_abcdefgh", PASS, "an sk_ key", id="other"),
@@ -694,6 +695,132 @@ class _RequestCountingOutput(io.StringIO):
         return super().write(text)
 
 
+class _ClosedPipe(io.StringIO):
+    """Standard output whose reader has gone (``| head -1`` has its line): writes fail."""
+
+    def __init__(self, lines_before_closing: int) -> None:
+        super().__init__()
+        self.room = lines_before_closing
+
+    def write(self, text: str) -> int:
+        if self.room <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.room -= text.count("\n")
+        return super().write(text)
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]], ids=["table", "json-lines"])
+def test_a_closed_output_pipe_ends_quietly_and_not_with_the_api_failure_status(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    loopback: LoopbackServer,
+    output: list[str],
+) -> None:
+    loopback.always(Route({"/connections": _connection_pages(3)}))
+    stdout = _ClosedPipe(lines_before_closing=1)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = main([*_connection_flags(loopback.url), "connections", "list", "--all", *output])
+    # 141 = 128 + SIGPIPE, what a shell shows for a Unix tool a closed pipe ended; 1 would say
+    # the API or the network failed.
+    assert code == 141
+    assert capsys.readouterr().err == ""
+    assert len(stdout.getvalue().splitlines()) == 1
+    assert loopback.request_count < 3  # it stopped walking once nobody was reading
+
+
+def test_a_real_closed_pipe_ends_the_process_quietly(
+    isolated: Path, loopback: LoopbackServer
+) -> None:
+    # `workos-sso connections list --all --json | head -1`, with head's side played here: the
+    # second page is only served once the reader has taken its line and gone.
+    reader_gone = threading.Event()
+
+    def second_page_after_the_reader_left(request: RecordedRequest) -> Reply:
+        if dict(request.query).get("after"):
+            reader_gone.wait(10)
+        return _connection_pages(2)(request)
+
+    loopback.always(Route({"/connections": second_page_after_the_reader_left}))
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_VARIABLES}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workos_sso",
+            *_connection_flags(loopback.url),
+            *["connections", "list", "--all", "--json", "--limit", "2"],
+        ],
+        env=clean,
+        cwd=isolated,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    reader_gone.set()
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert json.loads(first)["id"] == "conn_01FIXTURE00000"
+    assert process.stderr.read() == b""
+    process.stderr.close()
+    assert code == 141
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_flag_prints_the_version(capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    result = _run(capsys, flag)
+    assert result.code == 0
+    assert result.out == f"workos-sso {__version__}\n"
+    assert _run(capsys, "version").out == result.out  # the same as the command
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        pytest.param(["connectoins", "list"], "did you mean 'connections'?", id="command"),
+        pytest.param(["connections", "lst"], "did you mean 'list'?", id="subcommand"),
+        pytest.param(["doctr"], "did you mean 'doctor'?", id="doctor"),
+        pytest.param(
+            ["connections", "list", "--domian", "foo-corp.com"],
+            "did you mean '--domain'?",
+            id="flag",
+        ),
+        pytest.param(
+            ["connections", "list", "--orgnization-id=org_1"],
+            "did you mean '--organization-id'?",
+            id="flag=value",
+        ),
+        pytest.param(
+            ["connections", "list", "--order", "dsc"], "did you mean 'desc'?", id="choice"
+        ),
+    ],
+)
+def test_a_mistyped_command_or_flag_gets_a_suggestion(
+    capsys: pytest.CaptureFixture[str], argv: list[str], suggestion: str
+) -> None:
+    result = _run(capsys, *argv)
+    assert result.code == 2
+    assert result.out == ""
+    [error] = [line for line in result.err.splitlines() if ": error: " in line]
+    assert error.endswith(suggestion), error
+
+
+@pytest.mark.parametrize("argv", [["zzzzzz"], ["connections", "list", "--zzzzzz"]])
+def test_nothing_close_gets_no_suggestion(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    result = _run(capsys, *argv)
+    assert result.code == 2
+    assert "did you mean" not in result.err
+    assert "zzzzzz" in result.err
+
+
 @pytest.mark.parametrize("output", [[], ["--json"]], ids=["table", "json-lines"])
 def test_list_all_prints_each_page_before_fetching_the_next(
     monkeypatch: pytest.MonkeyPatch, loopback: LoopbackServer, output: list[str]
@@ -741,6 +868,69 @@ def test_doctor_without_settings_fails_before_any_request(
     assert statuses["client id"] == FAIL
     assert statuses["api access"] == SKIP
     assert all("Fix:" in line for line in result.lines if line.startswith(FAIL))
+
+
+def test_doctor_names_no_key_in_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = _run(capsys, "doctor").lines
+    assert lines[0] == (
+        "FAIL  api key       no API key is set. "
+        "Fix: Set WORKOS_API_KEY in the environment or .env, or pass --api-key."
+    )
+    assert lines[1] == (
+        "FAIL  client id     no client id is set. "
+        "Fix: Set WORKOS_CLIENT_ID in the environment or .env, or pass --client-id."
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "names"),
+    [
+        ({}, ["api key", "client id"]),
+        (
+            {
+                "WORKOS_API_KEY": "pk_test_0123456789",
+                "WORKOS_CLIENT_ID": "01TESTCLIENT",
+                "WORKOS_BASE_URL": "http://api.example.com",
+            },
+            ["api key", "client id", "base url"],
+        ),
+        (
+            {"WORKOS_API_KEY": API_KEY, "WORKOS_BASE_URL": "ftp://example.com"},
+            ["client id", "base url"],
+        ),
+    ],
+    ids=["missing", "malformed", "bad-base-url"],
+)
+def test_doctor_findings_are_one_sentence_in_variables_and_flags(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variables: dict[str, str],
+    names: list[str],
+) -> None:
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
+    result = _run(capsys, "doctor")
+    assert result.code == 1
+    failed = {}
+    for line in result.lines:
+        match = _DOCTOR_LINE.fullmatch(line)
+        assert match is not None, line
+        if match[1] == FAIL:
+            failed[match[2]] = match[3]
+    assert sorted(failed) == sorted(names)
+    sentence_break = re.compile(r"[\w)]\. [A-Z]")
+    for text in failed.values():
+        finding, _, fix = text.partition(" Fix: ")
+        # One sentence for what was found, one for what to do, and they do not repeat.
+        assert finding.endswith("."), finding
+        assert not sentence_break.search(finding), finding
+        assert fix.endswith("."), fix
+        assert not sentence_break.search(fix), fix
+        words = set(re.findall(r"[A-Z_]{6,}|--[a-z-]+", finding))
+        assert not words & set(re.findall(r"[A-Z_]{6,}|--[a-z-]+", fix)), text
+        # The command line's names, never the Python arguments.
+        for argument in ("api_key", "client_id", "base_url"):
+            assert argument not in text, text
 
 
 # --- Against the emulator ------------------------------------------------------------------

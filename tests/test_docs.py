@@ -283,10 +283,16 @@ def _chain_mode(chain: list[Snippet]) -> str:
 
 def _of_mode(mode: str) -> list[Any]:
     return [
-        pytest.param(chain, id=chain[0].id)
+        pytest.param(chain, id=chain[0].id, marks=_clock_marks(chain))
         for chain in _chains(SNIPPETS)
         if _chain_mode(chain) == mode
     ]
+
+
+def _clock_marks(chain: list[Snippet]) -> list[pytest.MarkDecorator]:
+    """``sleeps`` for a chain that times itself: what it prints depends on the client really
+    waiting (docs/retries.md shows a ``Retry-After`` waited out), so no fake clock for it."""
+    return [pytest.mark.sleeps] if any("time.monotonic()" in s.code for s in chain) else []
 
 
 # --- Running a block ------------------------------------------------------------------------
@@ -402,11 +408,26 @@ def test_offline_snippet(chain: list[Snippet], network_blocked: list[str]) -> No
     )
 
 
+#: The quickstart's own seed, written out in full on the page (its ``<!-- seed: PATH -->`` block).
+QUICKSTART = ROOT / "docs" / "quickstart.md"
+QUICKSTART_SEED = ROOT / "docs" / "quickstart-seed.yaml"
+
+
+@pytest.fixture(scope="module")
+def quickstart_emulator_url() -> Any:
+    """An emulator seeded from the quickstart's seed alone, as a reader of the page starts it."""
+    with emulator.Emulator(seed=QUICKSTART_SEED) as running:
+        yield running.url
+
+
 @pytest.mark.live
 @pytest.mark.parametrize("chain", _of_mode("emulator"))
 def test_emulator_snippet(
-    chain: list[Snippet], emulator_url: str, monkeypatch: pytest.MonkeyPatch
+    chain: list[Snippet], request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The quickstart runs on its own seed, so the page's short seed is proven to be enough.
+    fixture = "quickstart_emulator_url" if chain[0].path == QUICKSTART else "emulator_url"
+    emulator_url = request.getfixturevalue(fixture)
     monkeypatch.setenv("WORKOS_BASE_URL", emulator_url)
     monkeypatch.setenv("WORKOS_API_KEY", emulator.DEFAULT_API_KEY)
     monkeypatch.setenv("WORKOS_CLIENT_ID", emulator.CLIENT_ID)
@@ -619,3 +640,23 @@ def test_the_sign_in_page_lists_every_refusal_with_its_sentence() -> None:
             assert reason.message in rows[reason.value]
         else:
             assert rows[reason.value] == reason.message
+
+
+def test_the_quickstart_shows_its_seed_file_exactly() -> None:
+    # The seed is written out in the page (a reader copies it from there), and the quickstart's
+    # snippets run on an emulator seeded from the file: the two must be the same text.
+    page = QUICKSTART.read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- seed: (\S+) -->\n```yaml\n(.*?)```\n", page, flags=re.DOTALL)
+    assert [path for path, _ in blocks] == [QUICKSTART_SEED.relative_to(ROOT).as_posix()]
+    [(_, shown)] = blocks
+    assert shown == QUICKSTART_SEED.read_text(encoding="utf-8")
+
+
+def test_the_quickstart_uses_one_port_variable_for_the_emulator_and_the_client() -> None:
+    page = QUICKSTART.read_text(encoding="utf-8")
+    commands = "\n".join(re.findall(r"```bash\n(.*?)```", page, flags=re.DOTALL))
+    assert re.search(r"^EMULATOR_PORT=\d+$", commands, flags=re.MULTILINE)
+    assert '--port "$EMULATOR_PORT"' in commands
+    assert 'WORKOS_BASE_URL="http://127.0.0.1:$EMULATOR_PORT"' in commands
+    # No other port is written into a command, so changing the variable changes both places.
+    assert re.findall(r":\d{4,5}\b|--port \d", commands) == []

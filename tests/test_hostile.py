@@ -19,6 +19,7 @@ from typing import Any, Callable, Union
 
 import pytest
 
+from tests.clock import FakeClock
 from tests.loopback import (
     LOOPBACK_API_KEY,
     CloseBeforeAnswer,
@@ -69,7 +70,7 @@ AUTHORIZE_LOGOUT: Call = lambda sso: sso.authorize_logout(profile_id="prof_01LOO
 #: How each HTTP library words a refused connection (the detail after "failed: ").
 REFUSED_DETAIL = {"sync": "Connection refused", "async": "Connect call failed"}
 #: How each HTTP library words a read timeout (the detail after "reading the response: ").
-READ_TIMEOUT_DETAIL = {"sync": "read timeout=0.25", "async": "Timeout on reading data"}
+READ_TIMEOUT_DETAIL = {"sync": "read timeout=0.1", "async": "Timeout on reading data"}
 
 
 def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSError:
@@ -86,8 +87,7 @@ def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSEr
 
 
 @pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
-def test_connection_refused(call: Call, client_kind: str) -> None:
-    started = time.monotonic()
+def test_connection_refused(call: Call, client_kind: str, pause_clock: FakeClock) -> None:
     with client_for(f"http://127.0.0.1:{closed_port()}", max_retries=2, max_retry_wait=0.05) as sso:
         error = _raises(NetworkError, call, sso)
 
@@ -95,8 +95,9 @@ def test_connection_refused(call: Call, client_kind: str) -> None:
     # Never sent, so nothing suggests the server may have acted on it.
     assert "may have received" not in str(error)
     assert str(error).endswith(NetworkError.hint)
-    # Two backoffs of at least 0.025 s each; a refused connection is otherwise instant.
-    assert 0.05 <= time.monotonic() - started < 5.0
+    # Two backoffs, each between half the 0.05 s cap and all of it.
+    assert len(pause_clock.pauses) == 2
+    assert all(0.025 <= pause <= 0.05 for pause in pause_clock.pauses), pause_clock.pauses
 
 
 @pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
@@ -254,26 +255,27 @@ def test_body_shorter_than_its_content_length_is_not_retried_for_post(
 def test_accept_and_never_answer_get(loopback: LoopbackServer, client_kind: str) -> None:
     loopback.always(NeverAnswer())
     started = time.monotonic()
-    with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
+    with client_for(loopback, timeout=(1.0, 0.1), max_retries=2, max_retry_wait=0.05) as sso:
         error = _raises(RequestTimeoutError, LIST_CONNECTIONS, sso)
     elapsed = time.monotonic() - started
 
     assert str(error).startswith("GET /connections timed out while reading the response: ")
     assert READ_TIMEOUT_DETAIL[client_kind] in str(error)
     assert loopback.request_count == 3
-    # Three read timeouts and two short backoffs: about 0.8 s, never the 30 s default.
-    assert 0.74 <= elapsed < 6.0
+    # Three read timeouts of 0.1 s (the backoffs between them are on the fake clock), never
+    # the 30 s default.
+    assert 0.29 <= elapsed < 6.0
 
 
 def test_accept_and_never_answer_post(loopback: LoopbackServer) -> None:
     loopback.always(NeverAnswer())
     started = time.monotonic()
-    with client_for(loopback, timeout=(1.0, 0.25), max_retries=2, max_retry_wait=0.05) as sso:
+    with client_for(loopback, timeout=(1.0, 0.1), max_retries=2, max_retry_wait=0.05) as sso:
         error = _raises(RequestTimeoutError, EXCHANGE_CODE, sso)
 
     assert str(error).startswith("POST /sso/token timed out while reading the response: ")
     assert loopback.request_count == 1  # a code that may have been spent is not sent again
-    assert 0.24 <= time.monotonic() - started < 4.0
+    assert 0.09 <= time.monotonic() - started < 4.0
 
 
 @pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
@@ -302,18 +304,17 @@ def test_5xx_then_success(loopback: LoopbackServer) -> None:
     assert loopback.request_count == 4
 
 
-def test_5xx_forever(loopback: LoopbackServer) -> None:
+def test_5xx_forever(loopback: LoopbackServer, pause_clock: FakeClock) -> None:
     loopback.always(Reply.json(503, {"message": "down"}, {"X-Request-ID": "req_last"}))
-    started = time.monotonic()
     with client_for(loopback, max_retries=3, max_retry_wait=0.1) as sso:
         error = _raises(ServerError, GET_CONNECTION, sso)
-    elapsed = time.monotonic() - started
 
     assert isinstance(error, APIError)
     assert error.request_id == "req_last"
     assert loopback.request_count == 1 + 3
     # Three waits, each between max_retry_wait / 2 and max_retry_wait.
-    assert 0.15 <= elapsed < 0.3 + 3.0
+    assert len(pause_clock.pauses) == 3
+    assert all(0.05 <= pause <= 0.1 for pause in pause_clock.pauses), pause_clock.pauses
 
 
 def test_5xx_forever_on_post_is_one_request(loopback: LoopbackServer) -> None:
@@ -359,7 +360,9 @@ def test_5xx_with_an_enormous_body_is_a_server_error_once_retries_run_out(
 # --- 429 and Retry-After -----------------------------------------------------------------------
 
 
-def test_429_with_a_short_retry_after_waits_and_succeeds(loopback: LoopbackServer) -> None:
+def test_429_with_a_short_retry_after_waits_and_succeeds(
+    loopback: LoopbackServer, pause_clock: FakeClock
+) -> None:
     loopback.script(
         Reply.json(429, {"message": "slow down"}, {"Retry-After": "1"}),
         Reply.json(200, profile_and_token_fixture()),
@@ -368,7 +371,7 @@ def test_429_with_a_short_retry_after_waits_and_succeeds(loopback: LoopbackServe
         assert EXCHANGE_CODE(sso).profile.email == profile_fixture()["email"]
 
     first, second = loopback.requests
-    assert second.received_at - first.received_at >= 0.95
+    assert pause_clock.pauses == [1.0]  # the second the server asked for, before the resend
     assert first.body == second.body
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import pytest
 
+from tests.clock import FakeClock
 from tests.loopback import (
     LOOPBACK_API_KEY,
     Action,
@@ -213,7 +214,7 @@ def test_a_read_timeout_is_retried_for_get(loopback: LoopbackServer) -> None:
 def test_a_read_timeout_that_persists_raises_a_timeout_error(loopback: LoopbackServer) -> None:
     loopback.always(NeverAnswer())
     with (
-        client_for(loopback, timeout=(2.0, 0.2), max_retries=2, max_retry_wait=0.01) as sso,
+        client_for(loopback, timeout=(2.0, 0.05), max_retries=2, max_retry_wait=0.01) as sso,
         pytest.raises(RequestTimeoutError),
     ):
         list(sso.list_connections())
@@ -227,17 +228,15 @@ REFUSED_DETAIL = {"sync": "Connection refused", "async": "Connect call failed"}
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_connection_refused_is_retried_with_backoff(
-    caplog: pytest.LogCaptureFixture, client_kind: str, method: str
+    caplog: pytest.LogCaptureFixture, client_kind: str, method: str, pause_clock: FakeClock
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="workos_sso")
     nobody = f"http://127.0.0.1:{closed_port()}"
-    started = time.monotonic()
     with (
         client_for(nobody, max_retries=3, max_retry_wait=0.1) as sso,
         pytest.raises(NetworkError) as caught,
     ):
         CALLS[method](sso)
-    elapsed = time.monotonic() - started
 
     assert type(caught.value) is NetworkError
     path = "/connections/" + CONNECTION_ID if method == "GET" else "/sso/token"
@@ -245,12 +244,14 @@ def test_connection_refused_is_retried_with_backoff(
     assert REFUSED_DETAIL[client_kind] in str(caught.value)
     # Refused means never sent: the error must not suggest the code may have been spent.
     assert "may have received" not in str(caught.value)
-    # No server to count at: one debug line per attempt, and three backoffs of at least 0.05 s.
+    # No server to count at: one debug line per attempt, and three backoffs between them,
+    # each between half the 0.1 s cap and all of it.
     attempts = _attempts(caplog)
     assert [match["attempt"] for match in attempts] == ["1", "2", "3", "4"]
     assert {match["fault"] for match in attempts} == {"connect"}
     assert {match["method"] for match in attempts} == {method}
-    assert elapsed >= 0.15
+    assert len(pause_clock.pauses) == 3
+    assert all(0.05 <= pause <= 0.1 for pause in pause_clock.pauses), pause_clock.pauses
 
 
 #: Answers whose body breaks off after the head: reset mid-body, or closed short of its length.
@@ -365,7 +366,7 @@ def test_post_is_never_retried_after_a_read_timeout(
     _, call, success = NON_IDEMPOTENT[operation]
     loopback.script(NeverAnswer(), success)
     with (
-        client_for(loopback, timeout=(2.0, 0.2), max_retries=3, max_retry_wait=0.01) as sso,
+        client_for(loopback, timeout=(2.0, 0.05), max_retries=3, max_retry_wait=0.01) as sso,
         pytest.raises(RequestTimeoutError),
     ):
         call(sso)
@@ -394,9 +395,11 @@ def test_post_is_never_retried_after_the_connection_closes(
 
 
 @pytest.mark.parametrize("status", [429, 503])
-def test_retry_after_in_seconds_is_honoured(loopback: LoopbackServer, status: int) -> None:
-    # Backoff alone would wait at most max_retry_wait (2 s) but at least 0.25 s; only the
-    # header explains a wait of a whole second.
+def test_retry_after_in_seconds_is_honoured(
+    loopback: LoopbackServer, status: int, pause_clock: FakeClock
+) -> None:
+    # Backoff alone would wait at most max_retry_wait (2 s) but at least 0.25 s, with jitter;
+    # only the header explains a wait of exactly one second.
     loopback.script(
         Reply.json(status, {"message": "wait"}, {"Retry-After": "1"}),
         Reply.json(200, connection_fixture()),
@@ -405,10 +408,12 @@ def test_retry_after_in_seconds_is_honoured(loopback: LoopbackServer, status: in
         sso.get_connection(CONNECTION_ID)
 
     assert loopback.request_count == 2
-    assert _gaps(loopback)[0] >= 0.95
+    assert pause_clock.pauses == [1.0]
 
 
-def test_retry_after_as_an_http_date_is_honoured(loopback: LoopbackServer) -> None:
+def test_retry_after_as_an_http_date_is_honoured(
+    loopback: LoopbackServer, pause_clock: FakeClock
+) -> None:
     # An HTTP-date has whole seconds, so "two seconds from now" is one to two seconds away.
     when = email.utils.formatdate(time.time() + 2, usegmt=True)
     loopback.script(
@@ -419,7 +424,8 @@ def test_retry_after_as_an_http_date_is_honoured(loopback: LoopbackServer) -> No
         sso.get_profile_and_token(CODE)
 
     assert loopback.request_count == 2
-    assert _gaps(loopback)[0] >= 0.9
+    [pause] = pause_clock.pauses
+    assert 0.9 <= pause <= 2.0
 
 
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
@@ -478,6 +484,7 @@ def test_retry_policy_backs_off_for_a_retryable_answer_until_the_retries_run_out
     assert 0.25 <= first <= 0.5 <= second <= 1.0 <= third <= 2.0
 
 
+@pytest.mark.sleeps  # the pauses really pass on the wall clock, between requests at the server
 def test_backoff_grows_between_attempts(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, recorded_pauses: list[float]
 ) -> None:
@@ -503,24 +510,24 @@ def test_backoff_grows_between_attempts(
     assert recorded_pauses[-1] > 0.04  # beyond the first step's ceiling
 
 
-def test_backoff_is_capped_by_max_retry_wait(loopback: LoopbackServer) -> None:
+def test_backoff_is_capped_by_max_retry_wait(
+    loopback: LoopbackServer, pause_clock: FakeClock
+) -> None:
     # Uncapped, four retries would wait at least 0.25 + 0.5 + 1 + 2 = 3.75 s.
     loopback.always(_busy(502))
-    started = time.monotonic()
     with (
         client_for(loopback, max_retries=4, max_retry_wait=0.05) as sso,
         pytest.raises(ServerError),
     ):
         sso.get_connection(CONNECTION_ID)
-    elapsed = time.monotonic() - started
 
     assert loopback.request_count == 5
-    assert elapsed < 2.5
-    assert all(gap >= 0.024 for gap in _gaps(loopback))
+    assert len(pause_clock.pauses) == 4
+    assert all(0.025 <= pause <= 0.05 for pause in pause_clock.pauses), pause_clock.pauses
 
 
 def test_every_backoff_stays_within_max_retry_wait(
-    loopback: LoopbackServer, recorded_pauses: list[float]
+    loopback: LoopbackServer, recorded_pauses: list[float], pause_clock: FakeClock
 ) -> None:
     # The real schedule would reach 0.5 + 1 + 2 + 4 s; the cap holds each wait to 0.12 s,
     # and jitter keeps each between half of it and all of it.
@@ -534,7 +541,7 @@ def test_every_backoff_stays_within_max_retry_wait(
     assert loopback.request_count == 5
     assert len(recorded_pauses) == 4
     assert all(0.06 <= pause <= 0.12 for pause in recorded_pauses)
-    assert all(gap >= 0.06 * 0.98 for gap in _gaps(loopback))
+    assert pause_clock.pauses == recorded_pauses  # the client took each pause it was given
 
 
 # --- max_retries=0 -----------------------------------------------------------------------------
@@ -606,7 +613,7 @@ def test_every_attempt_names_the_library_and_carries_the_key(
 # --- timeouts come from the client's options ---------------------------------------------------
 
 
-@pytest.mark.parametrize("timeout", [0.3, (2.0, 0.3)], ids=["one-number", "connect-read"])
+@pytest.mark.parametrize("timeout", [0.15, (2.0, 0.15)], ids=["one-number", "connect-read"])
 def test_read_timeout_comes_from_the_client_options(loopback: LoopbackServer, timeout: Any) -> None:
     loopback.always(NeverAnswer())
     started = time.monotonic()
@@ -617,7 +624,7 @@ def test_read_timeout_comes_from_the_client_options(loopback: LoopbackServer, ti
         sso.get_connection(CONNECTION_ID)
     elapsed = time.monotonic() - started
 
-    assert 0.29 <= elapsed < 4.0
+    assert 0.14 <= elapsed < 4.0
     assert str(caught.value).startswith(
         f"GET /connections/{CONNECTION_ID} timed out while reading the response: "
     )
@@ -656,7 +663,7 @@ def test_connect_timeout_comes_from_the_client_options_and_is_retried(
     url = f"http://127.0.0.1:{unresponsive_port}"
     # The read timeout is far longer: only the connect timeout can end this quickly.
     with (
-        client_for(url, timeout=(0.25, 30.0), max_retries=1, max_retry_wait=0.01) as sso,
+        client_for(url, timeout=(0.1, 30.0), max_retries=1, max_retry_wait=0.01) as sso,
         pytest.raises(RequestTimeoutError) as caught,
     ):
         CALLS[method](sso)
@@ -670,7 +677,7 @@ def test_connect_timeout_comes_from_the_client_options_and_is_retried(
     attempts = _attempts(caplog)
     assert [match["attempt"] for match in attempts] == ["1", "2"]
     assert {match["fault"] for match in attempts} == {"connect timeout"}
-    assert 0.49 <= elapsed < 10.0
+    assert 0.19 <= elapsed < 10.0
 
 
 # --- debug logging -----------------------------------------------------------------------------

@@ -63,6 +63,12 @@ def _emulator_dir() -> str:
     return f"workos_emulator_dir={emulator.INSTALL_DIR}"
 
 
+def _run_app_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The app's suite in a pytest subprocess, plugins loaded from their entry points, except
+    hypothesis's: it has nothing to do with ours, and importing it is most of the start-up."""
+    return pytester.runpytest_subprocess("-p", "no:hypothesispytest", *args)
+
+
 @pytest.mark.live
 def test_an_app_suite_runs_on_its_own_seed(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
@@ -71,7 +77,7 @@ def test_an_app_suite_runs_on_its_own_seed(
     pytester.makefile(".yaml", seed=SEED)
     pytester.makepyfile(test_app=APP_TESTS)
     # The seed named by the option; the ini setting is the other way (next test).
-    result = pytester.runpytest_subprocess("--workos-seed", "seed.yaml", "-o", _emulator_dir())
+    result = _run_app_suite(pytester, "--workos-seed", "seed.yaml", "-o", _emulator_dir())
     result.assert_outcomes(passed=2)
 
 
@@ -84,7 +90,7 @@ def test_the_seed_from_the_ini_file(
     (pytester.path / "tests" / "seed.yaml").write_text(SEED)
     pytester.makeini(f"[pytest]\nworkos_seed = tests/seed.yaml\n{_emulator_dir()}\n")
     pytester.makepyfile(test_app=APP_TESTS)
-    pytester.runpytest_subprocess("-k", "serves_the_seed").assert_outcomes(passed=1)
+    _run_app_suite(pytester, "-k", "serves_the_seed").assert_outcomes(passed=1)
 
 
 def test_workos_base_url_is_used_and_nothing_is_started(
@@ -105,7 +111,7 @@ def test_workos_base_url_is_used_and_nothing_is_started(
             assert list(workos_client.list_connections()) == []
         """
     )
-    result = pytester.runpytest_subprocess("-o", f"workos_emulator_dir={never}")
+    result = _run_app_suite(pytester, "-o", f"workos_emulator_dir={never}")
     result.assert_outcomes(passed=1)
     assert not never.exists()
     [request] = loopback.requests
@@ -118,7 +124,7 @@ def test_without_node_one_line_says_what_to_install(
     monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
     monkeypatch.setenv("PATH", "")
     pytester.makepyfile("def test_it(workos_emulator):\n    pass\n")
-    result = pytester.runpytest_subprocess("-o", _emulator_dir())
+    result = _run_app_suite(pytester, "-o", _emulator_dir())
     result.assert_outcomes(errors=1)
     # The message stands on a line of its own (the short summary, whose length varies with the
     # terminal and CI, repeats it after "ERROR ...").
@@ -133,7 +139,7 @@ def test_a_missing_seed_file_is_named(
 ) -> None:
     monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
     pytester.makepyfile("def test_it(workos_emulator):\n    pass\n")
-    result = pytester.runpytest_subprocess("--workos-seed", "nowhere.yaml")
+    result = _run_app_suite(pytester, "--workos-seed", "nowhere.yaml")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*seed file*nowhere.yaml does not exist*"])
 
@@ -141,7 +147,7 @@ def test_a_missing_seed_file_is_named(
 def test_the_plugin_fixtures_do_not_shadow_the_projects(
     pytester: pytest.Pytester,
 ) -> None:
-    result = pytester.runpytest_subprocess("--fixtures")
+    result = _run_app_suite(pytester, "--fixtures")
     result.stdout.fnmatch_lines(["workos_emulator*", "workos_client*"])
 
 

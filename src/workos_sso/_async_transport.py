@@ -26,6 +26,12 @@ __all__ = ["AsyncTransport", "library_version"]
 _CHUNK_BYTES = 64 * 1024
 
 
+async def _sleep(seconds: float) -> None:
+    """How a ``Pause`` is waited out: looked up on each pause, so the offline tests can take the
+    protocol's pauses on a fake clock instead of the event loop's."""
+    await asyncio.sleep(seconds)
+
+
 def library_version() -> str:
     return f"aiohttp/{aiohttp.__version__}"
 
@@ -117,7 +123,7 @@ class AsyncTransport:
     async def perform(self, action: Action) -> Optional[Outcome]:
         """Send a request, or take a pause; what ``_protocol.exchange`` asks for next."""
         if isinstance(action, Pause):
-            await asyncio.sleep(action.seconds)
+            await _sleep(action.seconds)
             return None
         return await self.send(action)
 

@@ -6,8 +6,8 @@ installing the package adds no dependency. Settings come from flags, then the en
 used only together with an API key from the same file.
 
 Exit codes: 0 success, 1 the API or the network failed (or a deletion was cancelled), 2 a usage
-error (bad flags, missing or malformed settings). ``doctor`` and ``verify`` exit 1 when any check
-fails.
+error (bad flags, missing or malformed settings), 141 standard output closed early (``| head``).
+``doctor`` and ``verify`` exit 1 when any check fails.
 
 One module per job: ``settings`` (flags, environment, ``.env``), ``output`` (tables, JSON, check
 lines), ``doctor``, ``browser`` and the four ``verify*`` modules (the sign-in probe), and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from .browser import is_local_url
 from .doctor import run_doctor
 from .output import (
     CONNECTION_HEADERS,
+    EXIT_CLOSED_PIPE,
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
@@ -331,12 +333,66 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a "did you mean" for a mistyped command or choice (``connectoins``)."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = [str(choice) for choice in choices]
+        message = f"invalid choice: {value!r} (choose from {', '.join(map(repr, names))})"
+        raise argparse.ArgumentError(action, message + _did_you_mean(str(value), names))
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or ``""`` when none is close."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The parser of the (sub)command ``args`` chose: ``connections list``'s, say."""
+    while True:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                name = getattr(args, action.dest or "", None)
+                if name in action.choices:
+                    parser = action.choices[name]
+                    break
+        else:
+            return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """``parser.parse_args``, with a "did you mean" for each unknown flag (``--domian``)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        chosen = _chosen_parser(parser, args)
+        flags = [flag for action in chosen._actions for flag in action.option_strings]
+        hints = "".join(
+            _did_you_mean(extra.split("=", 1)[0], flags)
+            for extra in extras
+            if extra.startswith("-")
+        )
+        chosen.error(f"unrecognized arguments: {' '.join(extras)}{hints}")
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="The WorkOS SSO API from the command line. Settings come from flags, the "
         "environment, then a .env file in the working directory.",
-        epilog="Exit codes: 0 success, 1 API or network error, 2 usage error.",
+        epilog="Exit codes: 0 success, 1 API or network error, 2 usage error, 141 output "
+        "closed early (| head).",
+    )
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__}",
+        help="print the version",
     )
     _add_global_options(parser, in_subcommand=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -461,7 +517,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     stdin, stdout, stderr = sys.stdin, sys.stdout, sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exit_:  # argparse exits on --help (0) and on usage errors (2)
         code = exit_.code
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
@@ -481,6 +537,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     context = Context(args=args, settings=settings, stdin=stdin, stdout=stdout, stderr=stderr)
     try:
         result: int = args.handler(context)
+        stdout.flush()  # here, so that a reader gone before the end is caught below
     except (UsageError, ConfigurationError, InvalidParameterError) as exc:
         stderr.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
@@ -491,9 +548,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stderr.write("\n")
         return 130
     except BrokenPipeError:
-        # The reader (head, less) went away; say nothing more and leave quietly.
+        # The reader (head, less) went away: say nothing more and leave quietly, with the
+        # status a Unix tool ended by SIGPIPE has. Exit 1 means the API or the network failed.
         _silence(stdout)
-        return EXIT_FAILURE
+        return EXIT_CLOSED_PIPE
     return result
 
 

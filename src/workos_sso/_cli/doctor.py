@@ -6,6 +6,7 @@ The key, client id and base URL are judged by the client's own rules (``_config`
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Optional
 from urllib.parse import urlsplit
@@ -59,17 +60,26 @@ def _prefix_check(
 ) -> Optional[Check]:
     """A failing check when the client would refuse the setting, else ``None``.
 
-    The client's own rule decides, and its message is the detail: a value ``doctor`` passes is
-    one ``SSOClient`` accepts. The value is never echoed, as it may be a secret pasted into the
-    wrong variable.
+    The client's own rule decides, so a value ``doctor`` passes is one ``SSOClient`` accepts;
+    the words are the command line's (variables and flags, never the Python argument). The
+    value is never echoed, as it may be a secret pasted into the wrong variable.
     """
     value = getattr(settings, argument)
     try:
         check_prefixed(argument, value, prefix)
-    except ConfigurationError as exc:
-        fix = wrong_fix if value else missing_fix
-        return Check(name, FAIL, f"{exc.message.rstrip('.')}{_source(settings, argument)}.", fix)
+    except ConfigurationError:
+        if not value:
+            return Check(name, FAIL, f"no {_NOUNS[argument]} is set.", missing_fix)
+        detail = (
+            f"the {_NOUNS[argument]}{_source(settings, argument)} does not start with "
+            f"{prefix}, or has spaces around it."
+        )
+        return Check(name, FAIL, detail, wrong_fix)
     return None
+
+
+#: How doctor names each setting in a sentence.
+_NOUNS = {"api_key": "API key", "client_id": "client id", "base_url": "base URL"}
 
 
 def check_api_key(settings: Settings) -> Check:
@@ -102,11 +112,23 @@ def check_client_id(settings: Settings) -> Check:
     return Check("client id", PASS, f"{settings.client_id}{_source(settings, 'client_id')}.")
 
 
+#: The client's rule for a base URL, minus its Python name and its pointer to the variable.
+_BASE_URL_RULE = re.compile(r"^base_url (?P<rule>.*?)(?:: check WORKOS_BASE_URL)?\.?$")
+
+
 def check_base_url(settings: Settings) -> Check:
     try:
         check_base_url_setting(settings.base_url)
     except ConfigurationError as exc:
-        return Check("base url", FAIL, exc.message, "Fix WORKOS_BASE_URL or --base-url.")
+        match = _BASE_URL_RULE.match(exc.message)
+        rule = match["rule"] if match else exc.message.rstrip(".")
+        detail = f"the base URL{_source(settings, 'base_url')} {rule}."
+        return Check(
+            "base url",
+            FAIL,
+            detail,
+            "Correct it, or leave the base URL unset to use the WorkOS API.",
+        )
     source = _source(settings, "base_url") or " (the default)"
     return Check("base url", PASS, f"{settings.base_url}{source}.")
 

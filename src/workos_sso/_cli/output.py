@@ -16,6 +16,7 @@ from .. import Connection, Profile, ProfileAndToken, WorkOSError, unstructure
 
 __all__ = [
     "CONNECTION_HEADERS",
+    "EXIT_CLOSED_PIPE",
     "EXIT_FAILURE",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -48,6 +49,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 #: Bad flags, or missing or malformed settings.
 EXIT_USAGE = 2
+#: Standard output was closed early (``| head``): 128 + SIGPIPE, as for a Unix tool it ends.
+EXIT_CLOSED_PIPE = 141
 _PROFILE_PRIVATE_FIELDS = ("raw_attributes", "custom_attributes")
 
 
