@@ -162,10 +162,7 @@ def tests(session: nox.Session) -> None:
     if session.posargs:
         session.run("pytest", "-m", "not live", *session.posargs, env=env)
         return
-    # tests/test_verify.py names three cases after random values (secrets.token_*), and xdist
-    # refuses a run whose workers collect different test ids: that file runs on its own.
-    session.run("pytest", "-m", "not live", "-n", "auto", "--ignore=tests/test_verify.py", env=env)
-    session.run("pytest", "-m", "not live", "tests/test_verify.py", env=env)
+    session.run("pytest", "-m", "not live", "-n", "auto", env=env)
 
 
 session_on_each_python(tests)

@@ -64,6 +64,8 @@ EVERY_CHECK = list(CHECK_NAMES)
         ("", False),
         ("=" * 40, False),  # padding carries nothing
     ],
+    # Named by position: the random states differ in each pytest process (xdist's workers too).
+    ids=["urlsafe-32", "hex-16", "hex-15", "digits", "abc", "empty", "padding"],
 )
 def test_state_entropy_by_length_and_alphabet(state: str, enough: bool) -> None:
     assert (estimate_state_bits(state) >= 128) is enough
