@@ -35,7 +35,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, cast
 
-from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID
+from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer, Reply
+from tests.loopback import Route as LoopbackRoute
+from tests.payload_fixtures import (
+    connection_fixture,
+    logout_authorization_fixture,
+    profile_and_token_fixture,
+)
 from workos_sso import SessionUser, SignInResult
 
 __all__ = [
@@ -659,3 +665,18 @@ class Sites:
     def close(self) -> None:
         while self.made:
             self.made.pop().close()
+
+
+def answer_as_workos(loopback: LoopbackServer) -> LoopbackServer:
+    """``loopback`` answering as WorkOS for the fixture profile: token, connections, logout."""
+    page = {"object": "list", "data": [connection_fixture()], "list_metadata": {"after": None}}
+    loopback.always(
+        LoopbackRoute(
+            {
+                "/sso/token": Reply.json(200, profile_and_token_fixture()),
+                "/connections": Reply.json(200, page),
+                "/sso/logout/authorize": Reply.json(201, logout_authorization_fixture()),
+            }
+        )
+    )
+    return loopback

@@ -16,10 +16,9 @@ import pytest
 import requests
 
 from tests import emulator
-from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer, Reply, Route
+from tests.integrations.harness import answer_as_workos
+from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer
 from tests.payload_fixtures import (
-    connection_fixture,
-    logout_authorization_fixture,
     profile_and_token_fixture,
 )
 from workos_sso import ConfigurationError, SessionUser, SignInRefused, SignInResult
@@ -93,17 +92,7 @@ def make_app(config: dict[str, Any], **options: Any) -> Any:
 @pytest.fixture
 def workos(loopback: LoopbackServer) -> LoopbackServer:
     """WorkOS on a loopback server: a token exchange for the fixture profile, and the rest."""
-    page = {"object": "list", "data": [connection_fixture()], "list_metadata": {"after": None}}
-    loopback.always(
-        Route(
-            {
-                "/sso/token": Reply.json(200, profile_and_token_fixture()),
-                "/connections": Reply.json(200, page),
-                "/sso/logout/authorize": Reply.json(201, logout_authorization_fixture()),
-            }
-        )
-    )
-    return loopback
+    return answer_as_workos(loopback)
 
 
 def _home(client: Any) -> dict[str, Any]:

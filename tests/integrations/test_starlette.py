@@ -32,12 +32,8 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests import emulator
-from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer, Reply, Route
-from tests.payload_fixtures import (
-    connection_fixture,
-    logout_authorization_fixture,
-    profile_and_token_fixture,
-)
+from tests.integrations.harness import answer_as_workos
+from tests.loopback import LOOPBACK_API_KEY, LOOPBACK_CLIENT_ID, LoopbackServer
 from workos_sso import ConfigurationError, SessionUser, SignInRefused, SignInResult
 from workos_sso.integrations.starlette import (
     WorkOSSSO,
@@ -86,17 +82,7 @@ def _app(sso: WorkOSSSO, *, middleware: Optional[list[Middleware]] = None) -> St
 @pytest.fixture
 def workos(loopback: LoopbackServer) -> LoopbackServer:
     """WorkOS on a loopback server: a token exchange for the fixture profile, and the rest."""
-    page = {"object": "list", "data": [connection_fixture()], "list_metadata": {"after": None}}
-    loopback.always(
-        Route(
-            {
-                "/sso/token": Reply.json(200, profile_and_token_fixture()),
-                "/connections": Reply.json(200, page),
-                "/sso/logout/authorize": Reply.json(201, logout_authorization_fixture()),
-            }
-        )
-    )
-    return loopback
+    return answer_as_workos(loopback)
 
 
 def _sign_in(
