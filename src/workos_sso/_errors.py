@@ -212,7 +212,7 @@ class AccessTokenError(WorkOSError):
 
     def __init__(self, message: str, *, reason: Optional[str] = None) -> None:
         super().__init__(message)
-        self.reason = message if reason is None else reason
+        self.reason: str = message if reason is None else reason
 
 
 class InvalidAccessTokenError(AccessTokenError):

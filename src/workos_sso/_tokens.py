@@ -4,8 +4,10 @@ Loaded by the first ``verify_access_token``: ``import workos_sso`` imports neith
 nor PyJWT. No I/O here either: a client asks :meth:`TokenVerifier.needs_fetch`, fetches the key
 set through its own transport (``SSOProtocol.jwks``: timeouts, retries and typed errors as for
 every other request), hands it to :meth:`TokenVerifier.store` and lets the verifier finish.
-PyJWT (the ``jwt`` extra) checks the RS256 signature; every claim is checked here against the
-verifier's own clocks, which tests replace.
+PyJWT (the ``jwt`` extra) reads the JWKs into keys and checks the RS256 signature with its
+``RSAAlgorithm``; the token is split and decoded here (PyJWT's own ``decode`` spends more time
+checking the base64url alphabet than the signature takes), and every claim is checked here
+against the verifier's own clocks, which tests replace.
 
 The rules a token must pass, in order:
 
