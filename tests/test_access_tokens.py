@@ -27,6 +27,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.loopback import (
     LOOPBACK_API_KEY,
@@ -49,7 +51,13 @@ from workos_sso import (
     ServerError,
     SSOClient,
 )
-from workos_sso._tokens import FAILURE_BACKOFF, MAX_KEY_AGE, MAX_TOKEN_CHARS, REFETCH_INTERVAL
+from workos_sso._tokens import (
+    FAILURE_BACKOFF,
+    MAX_KEY_AGE,
+    MAX_TOKEN_CHARS,
+    REFETCH_INTERVAL,
+    TokenVerifier,
+)
 from workos_sso.testing import complete_sign_in
 
 pytestmark = pytest.mark.usefixtures("client_kind")
@@ -665,3 +673,30 @@ def test_a_token_from_a_real_sign_in_verifies(sso: SSOClient) -> None:
 
     with pytest.raises(InvalidAccessTokenError):
         sso.verify_access_token(result.access_token[:-6] + "AAAAAA")
+
+
+# --- Any text at all ---------------------------------------------------------------------------
+
+_PART = r"[A-Za-z0-9_-]{0,60}"
+
+
+@pytest.mark.parametrize("client_kind", ["sync"], indirect=True)
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=200)
+    | st.from_regex(rf"{_PART}\.{_PART}\.{_PART}", fullmatch=True)
+    | st.builds(
+        lambda header, claims: f"{_b64(header)}.{_b64(claims)}.{_b64(b'signature')}",
+        st.binary(max_size=60) | st.just(b'{"alg":"RS256","kid":"key_loopback_1"}'),
+        st.binary(max_size=60),
+    )
+)
+def test_any_text_is_refused_cleanly_without_a_fetch(text: str) -> None:
+    # The verifier alone, with a key set stored: no client, so a fetch could not even happen.
+    verifier = TokenVerifier(client_id=LOOPBACK_CLIENT_ID, base_url="http://127.0.0.1:1")
+    verifier.store(jwks_of((SIGNING_KEY, KID))["keys"])
+    with pytest.raises(AccessTokenError) as raised:
+        verifier.finish(verifier.parse(text), leeway=30)
+    assert isinstance(raised.value, InvalidAccessTokenError)
+    if len(text) >= 8:
+        assert text not in str(raised.value)

@@ -218,11 +218,16 @@ class SSOClient(BaseClient):
             access_token: the ``access_token`` from
                 [`get_profile_and_token`][workos_sso.SSOClient.get_profile_and_token].
 
+        A round trip to WorkOS, which sees a revoked token; to check a bearer token on every
+        request of an API, [`verify_access_token`][workos_sso.SSOClient.verify_access_token]
+        does it offline.
+
         Returns:
             The same profile the token exchange returned.
 
         Raises:
-            AuthenticationError: the access token is invalid or expired.
+            AccessTokenRejectedError: WorkOS refused the access token (expired or revoked);
+                both an ``AuthenticationError`` and an ``AccessTokenError``.
         """
         return self._run(self._protocol.profile(access_token))
 
