@@ -54,6 +54,7 @@ from workos_sso import (
 from workos_sso._tokens import (
     FAILURE_BACKOFF,
     MAX_KEY_AGE,
+    MAX_KEYS,
     MAX_TOKEN_CHARS,
     REFETCH_INTERVAL,
     TokenVerifier,
@@ -233,6 +234,24 @@ def test_the_leeway_allows_a_little_clock_skew(issuer: Issuer) -> None:
         with pytest.raises(error_class):
             issuer.sso.verify_access_token(token, leeway=5)
         assert issuer.sso.verify_access_token(token, leeway=11).profile_id == "prof_01LOOPBACK"
+
+
+def test_the_issuer_may_be_the_base_url_with_a_slash_or_another_name_of_this_machine(
+    issuer: Issuer,
+) -> None:
+    port = issuer.server.url.rsplit(":", 1)[1]
+    for accepted in (f"{issuer.base_url}/", f"http://localhost:{port}", f"http://[::1]:{port}"):
+        assert issuer.sso.verify_access_token(issuer.token(iss=accepted)).profile_id
+    other_port = int(port) + 1 if int(port) < 65535 else int(port) - 1
+    for refused in (
+        f"http://localhost:{other_port}",
+        f"https://localhost:{port}",
+        f"http://localhost:{port}/other",
+        f"http://example.com:{port}",
+        f"http://localhost:{port}:{port}",
+    ):
+        with pytest.raises(InvalidAccessTokenError, match="issuer"):
+            issuer.sso.verify_access_token(issuer.token(iss=refused))
 
 
 @pytest.mark.parametrize("leeway", [-1, 301, float("nan"), True, "5", None])
@@ -508,6 +527,15 @@ def test_unusable_keys_in_the_set_are_skipped(issuer: Issuer) -> None:
     forged = hs256_with_public_key(claims_for(issuer.base_url))
     with pytest.raises(InvalidAccessTokenError):
         issuer.sso.verify_access_token(forged.replace(KID, "key_symmetric"))
+
+
+def test_only_the_first_keys_of_a_huge_key_set_are_read(issuer: Issuer) -> None:
+    filler = [jwk_of(FOREIGN_KEY, f"key_filler_{number}") for number in range(MAX_KEYS)]
+    issuer.answer(Reply.json(200, {"keys": [*filler, jwk_of(SIGNING_KEY, KID)]}))
+    with pytest.raises(InvalidAccessTokenError, match="kid"):
+        issuer.sso.verify_access_token(issuer.token())
+    forged = sign(claims_for(issuer.base_url), key=FOREIGN_KEY, kid="key_filler_0")
+    assert issuer.sso.verify_access_token(forged).profile_id  # the filler keys were read
 
 
 def test_old_keys_are_refreshed_and_kept_when_the_refresh_fails(issuer: Issuer) -> None:

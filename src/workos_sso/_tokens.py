@@ -54,6 +54,7 @@ from ._models import AccessTokenClaims
 __all__ = [
     "FAILURE_BACKOFF",
     "INSTALL_HINT",
+    "MAX_KEYS",
     "MAX_KEY_AGE",
     "MAX_TOKEN_CHARS",
     "REFETCH_INTERVAL",
@@ -71,6 +72,9 @@ MAX_KEY_AGE = 3600.0
 #: After a failed fetch, no new one for this many seconds: verifications raise ``JWKSError``.
 FAILURE_BACKOFF = 5.0
 _MIN_RSA_BITS = 2048
+#: WorkOS publishes a key or two; past this many, the rest of a key set is not read (each key
+#: costs a parse, and a hostile or misdirected server could send thousands).
+MAX_KEYS = 32
 _ALGORITHM = "RS256"
 
 
@@ -233,7 +237,7 @@ class TokenVerifier:
         """Keep the usable keys of a fetched set (RS256 signing keys of 2048 bits or more)."""
         jwt = _jose()
         keys: dict[str, Any] = {}
-        for jwk in jwks:
+        for jwk in jwks[:MAX_KEYS]:
             kid = jwk.get("kid")
             if (
                 not isinstance(kid, str)
