@@ -430,8 +430,14 @@ class DjangoHarness(Harness):
                 {"profile_id": claims.profile_id, "organization_id": claims.organization_id}
             )
 
+        @access_token_required
+        async def api_me_async(request: HttpRequest) -> HttpResponse:
+            claims = request.access_token_claims  # type: ignore[attr-defined]
+            return JsonResponse({"profile_id": claims.profile_id, "async": True})
+
         urlpatterns[:] = [
             path(self.token_path.lstrip("/"), api_me),
+            path(self.token_path.lstrip("/") + "-async", api_me_async),
             path("", page),
             path("sign-in", page),
             path("signed-out", page),

@@ -131,6 +131,27 @@ def test_every_organization_accepts_any_organizations_token(
     assert answer.json()["organization_id"] == "org_01ELSEWHERE"
 
 
+@pytest.mark.parametrize("framework", ["django"], indirect=True)
+def test_a_django_async_view_is_guarded_too(api: Any, loopback: LoopbackServer) -> None:
+    browser = api.browser()
+    good = browser.get(
+        f"{api.token_path}-async", headers={"Authorization": f"Bearer {token(loopback)}"}
+    )
+    assert good.status == 200, good.body
+    assert good.json() == {"profile_id": "prof_01LOOPBACK", "async": True}
+    bad = browser.get(f"{api.token_path}-async", headers={"Authorization": "Bearer garbage"})
+    assert (bad.status, bad.www_authenticate) == (401, INVALID)
+
+
+@pytest.mark.parametrize("framework", ["django"], indirect=True)
+def test_a_django_api_view_needs_no_csrf_token(api: Any, loopback: LoopbackServer) -> None:
+    from tests.integrations.harness import _DjangoBrowser
+
+    browser = _DjangoBrowser(api, enforce_csrf_checks=True)
+    answer = browser.post(api.token_path, headers={"Authorization": f"Bearer {token(loopback)}"})
+    assert answer.status == 200, answer.body
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
