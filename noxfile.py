@@ -152,7 +152,7 @@ def tests(session: nox.Session) -> None:
     """
     # The framework extras and a TestClient transport: the integrations' offline tests.
     session.install(
-        ".[async,flask,fastapi,django]", *TEST_DEPS, "httpx>=0.27", "httpx2", "pytest-xdist>=3"
+        ".[async,flask,fastapi,django,jwt]", *TEST_DEPS, "httpx>=0.27", "httpx2", "pytest-xdist>=3"
     )
     # Byte-code caching on, whatever the shell says: the suite starts many Python processes
     # (pytest's own workers, pytester, manage.py, import checks), and without cached byte-code
@@ -172,7 +172,7 @@ session_on_each_python(tests)
 def emulator(session: nox.Session) -> None:
     """The scenario tests and live tests against a real WorkOS emulator."""
     # uvicorn serves the FastAPI recipe for the verify probe's tests (tests/test_verify.py).
-    session.install(".[async]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29")
+    session.install(".[async,jwt]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29")
     url = _start_emulator(session)
     session.run(
         "pytest",
@@ -187,7 +187,7 @@ def emulator(session: nox.Session) -> None:
 @nox.session
 def record(session: nox.Session) -> None:
     """Re-record the cassettes against a real emulator, scrubbing secrets as they are written."""
-    session.install(".[async]", *TEST_DEPS)
+    session.install(".[async,jwt]", *TEST_DEPS)
     url = _start_emulator(session)
     session.run(
         "pytest",
@@ -252,7 +252,7 @@ def mypy(session: nox.Session) -> None:
     session.install(
         "--python-version",
         PYTHONS[0],
-        ".[async,flask,fastapi,django]",
+        ".[async,flask,fastapi,django,jwt]",
         "django-stubs>=5",
         "pytest>=8",
     )
@@ -267,7 +267,7 @@ def pyright(session: nox.Session) -> None:
     tests/typing is configured by [tool.pyright] in pyproject.
     """
     # The integrations' public types come from their frameworks: without them, "Unknown".
-    session.install(".[async,flask,fastapi,django]", "basedpyright>=1.20", "django-stubs>=5")
+    session.install(".[async,flask,fastapi,django,jwt]", "basedpyright>=1.20", "django-stubs>=5")
     # --verifytypes reads the installed package: it must be the code as it is now.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("basedpyright", "--verifytypes", "workos_sso", "--ignoreexternal")
@@ -359,7 +359,7 @@ def e2e(session: nox.Session) -> None:
     The tests start their own emulator, on a port they choose.
     """
     _ensure_chromium(session)
-    session.install(".[async]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
+    session.install(".[async,jwt]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "selenium>=4.11")
     session.run("pytest", "-m", "e2e", "--disable-recording", *session.posargs)
 
 
@@ -427,7 +427,7 @@ def bench_quick(session: nox.Session) -> None:
 
 
 def _run_benchmarks(session: nox.Session, *args: str) -> None:
-    session.install(".[async]", "workos>=10,<11")
+    session.install(".[async,jwt]", "workos>=10,<11")
     # A reused environment must measure the code as it is now, not the last build of it.
     session.install("--force-reinstall", "--no-deps", ".")
     session.run("python", "benchmarks/bench.py", *args)

@@ -15,7 +15,9 @@ round), then measures, alternating the contenders round by round:
    then where the extra memory of the longer walk goes (tracemalloc snapshots);
 4. building an authorization URL;
 5. 300 ``get_connection`` calls, 20 at a time, through one async client: ours, the official
-   SDK's ``AsyncWorkOSClient`` and a bare ``aiohttp.ClientSession`` doing the same GET.
+   SDK's ``AsyncWorkOSClient`` and a bare ``aiohttp.ClientSession`` doing the same GET;
+6. checking an access token from a real sign-in: ``verify_access_token`` with its key cached
+   (offline) beside one ``get_profile`` round trip (needs the ``jwt`` extra).
 
 It prints markdown tables of medians and ratios with each target, met or missed. ``--check``
 makes a missed target exit with status 1; without it the script fails only when something is
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import http.client
 import json
@@ -66,6 +69,13 @@ BARE_ASYNC = "bare aiohttp"
 BASELINE_IMPORT = "requests, attrs, cattrs"
 REDIRECT_URI = "https://app.example.com/callback"
 PAGE_SIZE = 100
+SIGN_IN_EMAIL = "ada@sso-00000.bench.example"
+#: The emulator sends sign-ins back to localhost only.
+SIGN_IN_REDIRECT_URI = "http://localhost:8000/callback"
+VERIFY = "verify_access_token (key cached)"
+GET_PROFILE = "get_profile (round trip)"
+#: A verification with the key cached must take well under a millisecond.
+VERIFY_LIMIT_MICROSECONDS = 500
 #: What a walk may add to its peak for each page it has passed, once the bounded caches are
 #: full. The pager remembers each page's cursor to catch a server that loops: a short string
 #: (about 70 bytes) and its slot in a set (16 bytes, times the set's spare room). Anything kept
@@ -206,6 +216,8 @@ def write_seed(path: Path, *, connections: int, keys: Sequence[str]) -> None:
             "    connection_type: GenericSAML",
             f"    domains: [sso-{number:05d}.bench.example]",
         ]
+        if number == 0:  # someone to sign in, for the access token figures
+            lines += ["    profiles:", f"      - email: {SIGN_IN_EMAIL}", "        first_name: Ada"]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -571,6 +583,40 @@ def bench_authorization_url(settings: Settings, url: str, organization_id: str) 
     return measure
 
 
+# --- 6. Access tokens: offline against a round trip ------------------------------------------
+
+
+def fresh_access_token(client: workos_sso.SSOClient) -> str:
+    """Sign in as ``SIGN_IN_EMAIL`` through the emulator and exchange the code."""
+    from workos_sso.testing import complete_sign_in
+
+    [connection] = list(client.list_connections(domain=SIGN_IN_EMAIL.split("@")[1]))
+    url = client.get_authorization_url(
+        redirect_uri=SIGN_IN_REDIRECT_URI, connection=connection.id, login_hint=SIGN_IN_EMAIL
+    )
+    location = complete_sign_in(url, redirect_uri=SIGN_IN_REDIRECT_URI).url
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+    return client.get_profile_and_token(code).access_token
+
+
+def bench_access_token(settings: Settings, url: str, keys: KeyPool) -> Measure:
+    measure = Measure("access token check, per call", "µs")
+    for round_number in range(settings.rounds):
+        client = our_client(url, keys.take())
+        token = fresh_access_token(client)  # a token per round: get_profile has a rate limit
+        actions: dict[str, Callable[[], object]] = {
+            VERIFY: functools.partial(client.verify_access_token, token),
+            GET_PROFILE: functools.partial(client.get_profile, token),
+        }
+        calls = {VERIFY: settings.url_calls_per_round, GET_PROFILE: settings.calls_per_round}
+        for contender in alternating(list(actions), round_number):
+            for _ in range(5):  # fetch the key set, open the pooled connection
+                actions[contender]()
+            measure.add(contender, timed(actions[contender], calls[contender]) * 1e6)
+        client.close()
+    return measure
+
+
 # --- 5. Concurrent async calls --------------------------------------------------------------
 
 #: How many calls of a round are in flight at once.
@@ -820,6 +866,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("concurrent async get_connection ...", flush=True)
             async_calls = bench_async_get_connection(settings, small.url, keys, first["id"])
             measures.append(async_calls)
+            print("access token check ...", flush=True)
+            # Not in the medians table (its columns are the contenders): the bound row says it.
+            tokens = bench_access_token(settings, small.url, keys)
 
     extra_pages = (settings.walk_large - settings.walk_small) // PAGE_SIZE
     growth_per_page = (
@@ -843,6 +892,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         Target("authorization URL vs official SDK", url_measure, OURS, OFFICIAL, 1.00),
         Target("async calls vs official async SDK", async_calls, OURS_ASYNC, OFFICIAL_ASYNC, 1.00),
         Target("async calls vs bare aiohttp", async_calls, OURS_ASYNC, BARE_ASYNC, 1.15),
+        Bound(
+            "access token verification, key cached",
+            tokens.median(VERIFY),
+            "µs",
+            f"{number(tokens.median(GET_PROFILE))} µs (one get_profile round trip)",
+            VERIFY_LIMIT_MICROSECONDS,
+        ),
     ]
     mode = "quick" if arguments.quick else "full"
     print()

@@ -31,6 +31,7 @@ from tests.payload_fixtures import (
 from workos_sso import (
     PKCE,
     AccessTokenError,
+    AccessTokenRejectedError,
     AsyncSSOClient,
     AuthenticationError,
     BadRequestError,
@@ -385,7 +386,9 @@ def test_a_409_is_a_conflict(loopback: LoopbackServer) -> None:
 def test_a_401_from_the_profile_is_about_the_access_token(loopback: LoopbackServer) -> None:
     body = {"message": "Invalid access token", "code": "unauthorized"}
     error = _raised(loopback, Reply.json(401, body), lambda sso: sso.get_profile("expired"))
-    assert type(error) is AccessTokenError
+    assert type(error) is AccessTokenRejectedError
+    assert isinstance(error, AccessTokenError)
+    assert error.status_code == 401
     assert isinstance(error, AuthenticationError)
     text = str(error)
     assert "expired or was revoked" in text

@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING, Optional, TypeVar, Union
 from ._base import BaseClient
 from ._config import (
     DEFAULT_BASE_URL,
+    DEFAULT_LEEWAY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_TIMEOUT,
     ClientOptions,
     Timeout,
+    check_leeway,
 )
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, WorkOSError
 from ._models import (
+    AccessTokenClaims,
     Connection,
     ConnectionType,
     LogoutAuthorization,
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from ._async_transport import AsyncTransport
+    from ._tokens import TokenVerifier
 
 __all__ = ["AsyncSSOClient"]
 
@@ -174,6 +178,38 @@ class AsyncSSOClient(BaseClient):
         See [`SSOClient.get_profile`][workos_sso.SSOClient.get_profile].
         """
         return await self._run(self._protocol.profile(access_token))
+
+    async def verify_access_token(
+        self, access_token: str, *, leeway: float = DEFAULT_LEEWAY
+    ) -> AccessTokenClaims:
+        """Check a user's access token offline, against the client's key set (JWKS).
+
+        See [`SSOClient.verify_access_token`][workos_sso.SSOClient.verify_access_token]. Only
+        the key set is awaited, and verifications that start while it is being fetched all
+        wait for that one fetch.
+        """
+        verifier = self._token_verifier()
+        leeway = check_leeway(leeway)
+        unverified = verifier.parse(access_token)  # a malformed token never causes a fetch
+        if verifier.needs_fetch(unverified.kid):
+            import asyncio
+
+            if verifier.pending is None:
+                verifier.pending = asyncio.ensure_future(self._fetch_jwks(verifier))
+            # Shielded: a caller that is cancelled does not cancel the others' fetch.
+            await asyncio.shield(verifier.pending)
+        return verifier.finish(unverified, leeway=leeway)
+
+    async def _fetch_jwks(self, verifier: TokenVerifier) -> None:
+        verifier.fetching()
+        try:
+            keys = await self._run(self._protocol.jwks())
+        except WorkOSError as error:
+            verifier.fetch_failed(error)
+        else:
+            verifier.store(keys)
+        finally:
+            verifier.pending = None
 
     def list_connections(
         self,

@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, TypeVar, Union
 
 from ._config import ClientOptions, Timeout, options_from_env
 from ._models import Provider
 from ._protocol import SSOProtocol
 from ._version import __version__
 from ._wire import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._tokens import TokenVerifier
 
 __all__ = ["BaseClient"]
 
@@ -33,8 +36,13 @@ class BaseClient:
     _retry_policy: RetryPolicy
     _http_library: str
     _transport: _Transport
+    #: Holds the client's ``TokenVerifier`` once a token is verified: made empty with the
+    #: client, and copied by ``with_options``, so a client and those made from it share keys.
+    _verifier_box: list[TokenVerifier]
 
     def _configure(self, options: ClientOptions, *, http_library: str) -> None:
+        if "_verifier_box" not in self.__dict__:
+            self._verifier_box = []
         self._http_library = http_library
         user_agent = (
             f"workos-sso-python/{__version__} "
@@ -115,6 +123,15 @@ class BaseClient:
         derived._configure(options, http_library=self._http_library)
         derived._transport = self._transport.view(options.timeout)
         return derived
+
+    def _token_verifier(self) -> TokenVerifier:
+        if not self._verifier_box:
+            from ._tokens import TokenVerifier  # loaded by the first verification only
+
+            self._verifier_box.append(
+                TokenVerifier(client_id=self.client_id, base_url=self.base_url)
+            )
+        return self._verifier_box[0]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidParameterError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_LEEWAY",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_RETRY_WAIT",
     "DEFAULT_TIMEOUT",
@@ -24,6 +25,7 @@ __all__ = [
     "ClientOptions",
     "Timeout",
     "check_base_url",
+    "check_leeway",
     "check_prefixed",
     "check_timeout",
     "is_loopback",
@@ -37,6 +39,9 @@ DEFAULT_BASE_URL = "https://api.workos.com"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_MAX_RETRY_WAIT = 10.0
+#: Seconds of clock skew ``verify_access_token`` allows on a token's ``exp``, ``nbf`` and ``iat``.
+DEFAULT_LEEWAY = 30.0
+MAX_LEEWAY = 300.0
 #: Connections each client keeps open to the API; the async client also never opens more.
 POOL_SIZE = 32
 
@@ -164,6 +169,17 @@ def check_max_retry_wait(value: object) -> float:
     ):
         raise ConfigurationError("max_retry_wait must be a number of seconds, 0 or more.")
     return float(value)
+
+
+def check_leeway(leeway: object) -> float:
+    """Seconds of clock skew for ``verify_access_token``: a number from 0 to ``MAX_LEEWAY``."""
+    if (
+        not isinstance(leeway, (int, float))
+        or isinstance(leeway, bool)
+        or not 0 <= leeway <= MAX_LEEWAY  # also refuses NaN
+    ):
+        raise InvalidParameterError(f"leeway must be a number of seconds from 0 to {MAX_LEEWAY:g}.")
+    return float(leeway)
 
 
 def check_base_url(base_url: object) -> str:

@@ -14,11 +14,16 @@ The classes below are defined in this order::
     │   └── RequestTimeoutError
     ├── DecodeError
     ├── PaginationError
+    ├── AccessTokenError
+    │   ├── InvalidAccessTokenError
+    │   ├── ExpiredAccessTokenError
+    │   └── AccessTokenRejectedError
+    ├── JWKSError
     ├── APIError
     │   ├── BadRequestError
     │   │   └── SingleLogoutUnavailableError
     │   ├── AuthenticationError
-    │   │   └── AccessTokenError
+    │   │   └── AccessTokenRejectedError
     │   ├── PermissionDeniedError
     │   ├── NotFoundError
     │   ├── ConflictError
@@ -54,6 +59,12 @@ The classes below are defined in this order::
     ├── NoSSOForDomainError
     └── SignInRefused
 
+``AccessTokenRejectedError`` is drawn twice because it has two bases: it is the 401 that
+``get_profile`` receives for a token WorkOS refuses, so both an ``except AccessTokenError`` around
+token checks and an ``except AuthenticationError`` around API calls catch it. The other access
+token errors come from ``verify_access_token``, which decides offline and has no HTTP status to
+report.
+
 Down to ``RedirectUriMismatchError`` they come from making a client and calling the API; the rest
 come from the login flow (``workos_sso._login``).
 
@@ -75,6 +86,7 @@ __all__ = [
     "APIError",
     "AccessDeniedError",
     "AccessTokenError",
+    "AccessTokenRejectedError",
     "AmbiguousConnectionSelectorError",
     "AuthenticationError",
     "BadRequestError",
@@ -85,10 +97,13 @@ __all__ = [
     "ConnectionStrategyInvalidError",
     "ConnectionUnlinkedError",
     "DecodeError",
+    "ExpiredAccessTokenError",
+    "InvalidAccessTokenError",
     "InvalidClientError",
     "InvalidConnectionSelectorError",
     "InvalidGrantError",
     "InvalidParameterError",
+    "JWKSError",
     "MissingStateError",
     "NetworkError",
     "NoSSOForDomainError",
@@ -180,6 +195,55 @@ class PaginationError(WorkOSError):
     """The server returned a page cursor it had returned before, which would loop forever."""
 
 
+class AccessTokenError(WorkOSError):
+    """A user's access token was not accepted.
+
+    Raised as a subclass: by ``verify_access_token``, which checks the token offline
+    (``InvalidAccessTokenError``, ``ExpiredAccessTokenError``), and by ``get_profile``, where
+    WorkOS refused it (``AccessTokenRejectedError``, which is also an ``APIError`` with an HTTP
+    status). An API that receives the token as a bearer credential answers 401 to any of them.
+
+    Attributes:
+        reason: what failed, in a few words (``"the token expired"``). Neither the reason nor
+            the message ever holds the token.
+    """
+
+    hint = "Ask the client for a new access token: the user signs in again."
+
+    def __init__(self, message: str, *, reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.reason: str = message if reason is None else reason
+
+
+class InvalidAccessTokenError(AccessTokenError):
+    """The access token is not one WorkOS issued for this client, as checked offline.
+
+    It is not a JWT, is signed with another algorithm than RS256 or by a key that is not in
+    the client's JWKS, its signature does not match, its audience is another client id, its
+    issuer another API, a claim is missing or malformed, or it is not valid yet.
+    """
+
+
+class ExpiredAccessTokenError(AccessTokenError):
+    """The access token checked out but its ``exp`` has passed (tokens live about an hour)."""
+
+    hint = "Access tokens live about an hour: the user signs in again for a new one."
+
+
+class JWKSError(WorkOSError):
+    """The key set (JWKS) that verifies access tokens could not be fetched or read.
+
+    Nothing is known about the token then: answer "try again later" (503), not 401. The error
+    from the request that failed is the ``__cause__``. After a failed fetch, verifications
+    raise this at once for a few seconds rather than asking again.
+    """
+
+    hint = (
+        "Check that base_url points at the WorkOS API and that it is reachable from this host; "
+        "keys already fetched keep working meanwhile."
+    )
+
+
 class APIError(WorkOSError):
     """The WorkOS API answered with an error status.
 
@@ -235,7 +299,11 @@ class SingleLogoutUnavailableError(BadRequestError):
 
 
 class AuthenticationError(APIError):
-    """HTTP 401: the API key was not accepted (``get_profile`` raises ``AccessTokenError``)."""
+    """HTTP 401: the API key was not accepted.
+
+    ``get_profile`` raises the subclass ``AccessTokenRejectedError`` instead: the credential
+    there is the user's access token.
+    """
 
     hint = (
         "Check WORKOS_API_KEY: it must be a current key of the same environment as the "
@@ -243,10 +311,11 @@ class AuthenticationError(APIError):
     )
 
 
-class AccessTokenError(AuthenticationError):
+class AccessTokenRejectedError(AuthenticationError, AccessTokenError):
     """HTTP 401 from ``get_profile``: the user's access token expired or was revoked.
 
-    The credential there is the access token from the token exchange, not the API key.
+    The credential there is the access token from the token exchange, not the API key. Both an
+    ``AuthenticationError`` (with ``status_code``) and an ``AccessTokenError``.
     """
 
     hint = "The access token expired or was revoked: send the user through sign-in again."

@@ -16,6 +16,7 @@ from typing import Any, Generic, Optional, TypeVar, Union
 import attrs
 
 __all__ = [
+    "AccessTokenClaims",
     "Connection",
     "ConnectionDomain",
     "ConnectionState",
@@ -298,6 +299,25 @@ class LogoutAuthorization:
 
 
 T = TypeVar("T")
+
+
+@attrs.frozen
+class AccessTokenClaims:
+    """What [`verify_access_token`][workos_sso.SSOClient.verify_access_token] found in a token.
+
+    Attributes:
+        profile_id: the ``sub`` claim: the [`Profile`][workos_sso.Profile] id of the user.
+        organization_id: the ``org_id`` claim, or ``None`` when the token has none.
+        issued_at: the ``iat`` claim as an aware UTC datetime, or ``None`` when absent.
+        expires_at: the ``exp`` claim as an aware UTC datetime.
+        raw: every claim of the token as received, read-only (claims WorkOS adds later too).
+    """
+
+    profile_id: str
+    organization_id: Optional[str]
+    issued_at: Optional[datetime]
+    expires_at: datetime
+    raw: Mapping[str, Any] = attrs.field(repr=False, eq=False)
 
 
 @attrs.frozen

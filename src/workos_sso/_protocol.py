@@ -31,8 +31,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from ._config import ClientOptions
 from ._convert import structure, structure_page
 from ._errors import (
-    AccessTokenError,
+    AccessTokenRejectedError,
     ConfigurationError,
+    DecodeError,
     InvalidParameterError,
     SingleLogoutUnavailableError,
 )
@@ -304,8 +305,18 @@ class SSOProtocol:
         )
         # The credential here is the user's access token, not the API key.
         return _json_call(
-            request, Profile, "GET /sso/profile", errors={(401, None): AccessTokenError}
+            request, Profile, "GET /sso/profile", errors={(401, None): AccessTokenRejectedError}
         )
+
+    def jwks(self) -> Call[tuple[Mapping[str, Any], ...]]:
+        """The client's key set: the JSON Web Keys that sign its access tokens.
+
+        A GET, so retried like any other; the keys are public, and a public client may fetch
+        them. Returns the key objects as received; which of them are usable is for the
+        verifier (``_tokens``) to decide.
+        """
+        path = f"/sso/jwks/{path_segment('client_id', self.options.client_id)}"
+        return Call(Request("GET", path), _read_jwks)
 
     def connection_filters(
         self,
@@ -399,6 +410,15 @@ def _json_call(
     errors: ParticularErrors = MappingProxyType({}),
 ) -> Call[T]:
     return Call(request, lambda data: structure(data, model, what=what), errors=errors)
+
+
+def _read_jwks(data: Any) -> tuple[Mapping[str, Any], ...]:
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(keys, list):
+        raise DecodeError(
+            'The response to GET /sso/jwks/{client_id} is not a key set (no "keys" list).'
+        )
+    return tuple(MappingProxyType(key) for key in keys if isinstance(key, dict))
 
 
 def _ignore(_data: Any) -> None:

@@ -103,6 +103,8 @@ class Answer:
     location: Optional[str]
     body: str
     set_cookies: tuple[str, ...]
+    #: The ``WWW-Authenticate`` header, if any (bearer-token refusals).
+    www_authenticate: Optional[str] = None
 
     @property
     def is_redirect(self) -> bool:
@@ -144,8 +146,8 @@ class Browser(ABC):
         #: Every answer this browser got, in order: probes search their bodies.
         self.answers: list[Answer] = []
 
-    def get(self, path: str) -> Answer:
-        answer = self._request("GET", path, None, {})
+    def get(self, path: str, *, headers: Optional[Mapping[str, str]] = None) -> Answer:
+        answer = self._request("GET", path, None, dict(headers or {}))
         self.answers.append(answer)
         return answer
 
@@ -202,6 +204,8 @@ class Harness(ABC):
     callback_path: str
     logout_path: str
     protected_path = "/account"
+    #: A JSON API view under the integration's bearer-token helper: it answers the claims.
+    token_path = "/api/me"
     session_cookie_name: str
 
     def __init__(self, settings: SiteSettings) -> None:
@@ -265,7 +269,13 @@ class FlaskHarness(Harness):
         super().__init__(settings)
         import flask
 
-        from workos_sso.integrations.flask import WorkOSSSO, get_current_user, login_required
+        from workos_sso.integrations.flask import (
+            WorkOSSSO,
+            access_token_claims,
+            access_token_required,
+            get_current_user,
+            login_required,
+        )
 
         app = flask.Flask("workos_sso_contract")
         config: dict[str, Any] = {
@@ -297,8 +307,14 @@ class FlaskHarness(Harness):
             user = get_current_user()
             return {"email": None if user is None else user.email}
 
+        @access_token_required
+        def api_me() -> Any:
+            claims = access_token_claims()
+            return {"profile_id": claims.profile_id, "organization_id": claims.organization_id}
+
         for number, path in enumerate(PAGE_PATHS):
             app.add_url_rule(path, f"page{number}", page)
+        app.add_url_rule(self.token_path, "api_me", api_me)
         app.add_url_rule("/remember", "remember", remember)
         app.add_url_rule(self.protected_path, "account", account)
         self.sso, self.start_up_warnings = _record_warnings(
@@ -330,6 +346,7 @@ class _FlaskBrowser(Browser):
             location=reply.headers.get("Location"),
             body=reply.get_data(as_text=True),
             set_cookies=tuple(reply.headers.getlist("Set-Cookie")),
+            www_authenticate=reply.headers.get("WWW-Authenticate"),
         )
 
     @property
@@ -391,7 +408,11 @@ class DjangoHarness(Harness):
         from django.urls import include, path
 
         from workos_sso._config import is_local_development
-        from workos_sso.integrations.django import current_user, login_required
+        from workos_sso.integrations.django import (
+            access_token_required,
+            current_user,
+            login_required,
+        )
 
         def page(request: HttpRequest) -> HttpResponse:
             shown = [str(message) for message in messages.get_messages(request)]
@@ -408,7 +429,21 @@ class DjangoHarness(Harness):
             user = current_user(request)
             return JsonResponse({"email": None if user is None else user.email})
 
+        @access_token_required
+        def api_me(request: HttpRequest) -> HttpResponse:
+            claims = request.access_token_claims  # type: ignore[attr-defined]
+            return JsonResponse(
+                {"profile_id": claims.profile_id, "organization_id": claims.organization_id}
+            )
+
+        @access_token_required
+        async def api_me_async(request: HttpRequest) -> HttpResponse:
+            claims = request.access_token_claims  # type: ignore[attr-defined]
+            return JsonResponse({"profile_id": claims.profile_id, "async": True})
+
         urlpatterns[:] = [
+            path(self.token_path.lstrip("/"), api_me),
+            path(self.token_path.lstrip("/") + "-async", api_me_async),
             path("", page),
             path("sign-in", page),
             path("signed-out", page),
@@ -500,6 +535,7 @@ class _DjangoBrowser(Browser):
             location=reply.headers.get("Location"),
             body=body.decode("utf-8", "replace"),
             set_cookies=tuple(morsel.OutputString() for morsel in reply.cookies.values()),
+            www_authenticate=reply.headers.get("WWW-Authenticate"),
         )
 
     @property
@@ -571,11 +607,18 @@ class StarletteHarness(Harness):
             user = login_required(self.login_path)(request)
             return JSONResponse({"email": user.email})
 
+        async def api_me(request: Request) -> JSONResponse:
+            claims = await self.sso.require_access_token(request)
+            return JSONResponse(
+                {"profile_id": claims.profile_id, "organization_id": claims.organization_id}
+            )
+
         app = Starlette(
             routes=[
                 *(Route(path, page) for path in PAGE_PATHS),
                 Route("/remember", remember),
                 Route(self.protected_path, account),
+                Route(self.token_path, api_me),
                 Mount("/auth", self.sso.router),
             ],
             middleware=[self.sso.session_middleware()],
@@ -618,6 +661,7 @@ class _StarletteBrowser(Browser):
             location=reply.headers.get("location"),
             body=reply.text,
             set_cookies=tuple(reply.headers.get_list("set-cookie")),
+            www_authenticate=reply.headers.get("www-authenticate"),
         )
 
     def _cookies_named(self, name: str) -> list[Any]:

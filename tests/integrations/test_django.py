@@ -182,7 +182,13 @@ def test_the_public_names_are_those_of_the_other_frameworks(project: ModuleType)
     import workos_sso
     import workos_sso.integrations.django as integration
 
-    assert integration.__all__ == ["SignInRefused", "WorkOSSSO", "current_user", "login_required"]
+    assert integration.__all__ == [
+        "SignInRefused",
+        "WorkOSSSO",
+        "access_token_required",
+        "current_user",
+        "login_required",
+    ]
     assert integration.SignInRefused is workos_sso.SignInRefused
     assert not hasattr(integration, "current_sso_user")
     assert not hasattr(integration, "sign_in_completed")

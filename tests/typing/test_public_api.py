@@ -19,6 +19,8 @@ from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from workos_sso import (
+    AccessTokenClaims,
+    AccessTokenError,
     APIError,
     AsyncPager,
     AsyncSSOClient,
@@ -28,8 +30,10 @@ from workos_sso import (
     ConnectionState,
     ConnectionType,
     DecodeError,
+    ExpiredAccessTokenError,
     InvalidGrantError,
     InvalidParameterError,
+    JWKSError,
     LogoutAuthorization,
     NetworkError,
     NotFoundError,
@@ -109,6 +113,31 @@ def handle_callback(sso: SSOClient, code: str) -> Optional[dict[str, Any]]:
 def current_email(sso: SSOClient, access_token: str) -> str:
     profile: Profile = sso.get_profile(access_token)
     return profile.email
+
+
+def bearer_user(sso: SSOClient, authorization: str) -> tuple[int, Optional[str]]:
+    """An API's check of ``Authorization: Bearer ...``: a status and the profile id."""
+    try:
+        claims: AccessTokenClaims = sso.verify_access_token(
+            authorization.removeprefix("Bearer "), leeway=10
+        )
+    except ExpiredAccessTokenError as error:
+        reason: str = error.reason
+        return 401, reason
+    except AccessTokenError:
+        return 401, None
+    except JWKSError:
+        return 503, None
+    expires: datetime = claims.expires_at
+    organization: Optional[str] = claims.organization_id
+    raw: Mapping[str, Any] = claims.raw
+    assert expires.tzinfo is not None
+    return 200, f"{claims.profile_id} {organization} {raw.get('sub')}"
+
+
+async def async_bearer_user(sso: AsyncSSOClient, token: str) -> str:
+    claims: AccessTokenClaims = await sso.verify_access_token(token)
+    return claims.profile_id
 
 
 def active_connection_names(sso: SSOClient, domain: str) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, TypeVar, cast
 from urllib.parse import urlsplit
 
 import attrs
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Request, Response
@@ -38,6 +38,8 @@ from .._client import SSOClient
 from .._config import check_redirect_uri, is_local_development
 from .._errors import ConfigurationError, SignInRefused
 from .._login import SessionUser, SignInResult
+from .._models import AccessTokenClaims
+from ._bearer import BearerRefusal, check_bearer
 from ._drive import run
 from ._flow import (
     AcceptSignIn,
@@ -56,6 +58,8 @@ __all__ = [
     "SignInHook",
     "SignInRefused",
     "WorkOSSSO",
+    "access_token_claims",
+    "access_token_required",
     "current_user",
     "get_current_user",
     "login_required",
@@ -319,6 +323,46 @@ def login_required(view: F) -> F:
         return redirect(with_next(f"{_state().extension.url_prefix}/login", wanted))
 
     return cast(F, wrapper)
+
+
+_CLAIMS_KEY = "workos_sso_access_token_claims"
+
+
+def access_token_required(view: F) -> F:
+    """Let into a view of a JSON API only requests with a good WorkOS access token.
+
+    Reads ``Authorization: Bearer <token>``, checks it offline with
+    [`verify_access_token`][workos_sso.SSOClient.verify_access_token] and the app's
+    ``WORKOS_ALLOWED_ORGANIZATIONS``, and gives the view the claims through
+    [`access_token_claims`][workos_sso.integrations.flask.access_token_claims]. Any refusal is
+    ``401`` with ``WWW-Authenticate: Bearer error="invalid_token"`` and no detail; a key set
+    that cannot be fetched, ``503``. Needs the ``jwt`` extra.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state = _state()
+        checked = check_bearer(
+            state.client, request.headers.get("Authorization"), state.flow.policy
+        )
+        if isinstance(checked, BearerRefusal):
+            return Response(status=checked.status, headers=dict(checked.headers))
+        setattr(g, _CLAIMS_KEY, checked)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def access_token_claims() -> AccessTokenClaims:
+    """The claims of this request's access token, in a view under ``access_token_required``.
+
+    Raises:
+        RuntimeError: the view is not decorated with ``access_token_required``.
+    """
+    claims = g.get(_CLAIMS_KEY)
+    if not isinstance(claims, AccessTokenClaims):
+        raise RuntimeError("access_token_claims() is for views under @access_token_required.")
+    return claims
 
 
 # --- the views: the flow's routes, in Flask's terms -----------------------------------------

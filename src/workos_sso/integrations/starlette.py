@@ -44,7 +44,9 @@ from .._async import AsyncSSOClient
 from .._config import check_redirect_uri, is_local_development
 from .._errors import ConfigurationError, SignInRefused
 from .._login import SessionUser, SignInResult
+from .._models import AccessTokenClaims
 from .._state import Secret
+from ._bearer import BearerRefusal, check_bearer_async
 from ._drive import run_async
 from ._flow import (
     AcceptSignIn,
@@ -311,6 +313,27 @@ class WorkOSSSO:
             same_site="lax",
             https_only=not is_local_development(self.redirect_uri),
         )
+
+    # --- bearer tokens --------------------------------------------------------------------
+
+    async def require_access_token(self, request: Request) -> AccessTokenClaims:
+        """The claims of the request's WorkOS access token, or ``HTTPException``.
+
+        A FastAPI dependency for a JSON API
+        (``claims: AccessTokenClaims = Depends(sso.require_access_token)``), or an ``await`` in a
+        Starlette endpoint. Reads ``Authorization: Bearer <token>`` and checks it offline with
+        [`verify_access_token`][workos_sso.AsyncSSOClient.verify_access_token] and
+        ``allowed_organizations``. A refusal is ``401`` with ``WWW-Authenticate: Bearer
+        error="invalid_token"`` and no detail; a key set that cannot be fetched, ``503``. The
+        claims are also kept as ``request.state.access_token_claims``. Needs the ``jwt`` extra.
+        """
+        checked = await check_bearer_async(
+            self.client, request.headers.get("Authorization"), self.policy
+        )
+        if isinstance(checked, BearerRefusal):
+            raise HTTPException(status_code=checked.status, headers=dict(checked.headers))
+        request.state.access_token_claims = checked
+        return checked
 
     # --- the routes -----------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ Add ``"workos_sso.integrations.django"`` to ``INSTALLED_APPS``, the backend
 ``WORKOS_SSO`` dict to the settings; ``manage.py check`` says what is missing. The views run
 the sign-in flow the Flask and Starlette integrations share, with the same names: ``WorkOSSSO``,
 ``SignInRefused``, ``current_user``, ``login_required`` and the ``on_sign_in(request, result)``
-hook (``WORKOS_SSO["ON_SIGN_IN"]``). See docs/integrations/django.md.
+hook (``WORKOS_SSO["ON_SIGN_IN"]``); ``access_token_required`` checks bearer access tokens for
+a JSON API. See docs/integrations/django.md.
 
 This package imports Django; ``import workos_sso`` does not.
 """
@@ -23,6 +24,12 @@ if importlib.util.find_spec("django") is None:  # pragma: no cover - depends on 
 from workos_sso import SignInRefused
 
 from .conf import WorkOSSSO
-from .users import current_user, login_required
+from .users import access_token_required, current_user, login_required
 
-__all__ = ["SignInRefused", "WorkOSSSO", "current_user", "login_required"]
+__all__ = [
+    "SignInRefused",
+    "WorkOSSSO",
+    "access_token_required",
+    "current_user",
+    "login_required",
+]
