@@ -7,6 +7,7 @@ test sees is what a user would see, built by the transport from the status, head
 from __future__ import annotations
 
 import inspect
+import pickle
 from typing import Any
 
 import pytest
@@ -342,3 +343,40 @@ def test_a_short_code_echoed_by_the_token_exchange_is_hidden(loopback: LoopbackS
 
     assert caught.value.error_description == "Code *** expired"
     _assert_hidden(caught.value, short_code)
+
+
+# A value for every keyword-only argument an error's constructor takes, by name.
+_ARGUMENTS: dict[str, Any] = {
+    "status_code": 429,
+    "code": "rate_limited",
+    "request_id": "req_01",
+    "errors": ({"field": "domain", "code": "invalid"},),
+    "retry_after": 1.5,
+    "error_description": "Try again later",
+    "error": "access_denied",
+    "state": "st_01",
+    "reason": "the token expired",
+    "expected": "org_01",
+    "actual": "org_02",
+    "selector": "organization",
+    "domain": "example.com",
+}
+
+
+@pytest.mark.parametrize("cls", _exported_error_classes(), ids=lambda cls: cls.__name__)
+def test_every_error_pickles_to_an_equal_error(cls: type[BaseException]) -> None:
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    keywords = {
+        p.name: _ARGUMENTS[p.name] for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    error = cls("Something failed", **keywords)
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert type(copy) is cls
+    assert copy.args == error.args
+    assert str(copy) == str(error)
+    assert repr(copy) == repr(error)
+    assert vars(copy) == vars(error)
+    for name, value in keywords.items():
+        assert getattr(copy, name) == value
