@@ -33,7 +33,7 @@ from ._models import (
     ProfileAndToken,
 )
 from ._pagination import AsyncPager
-from ._protocol import Call, exchange, text
+from ._protocol import Call
 
 if TYPE_CHECKING:
     import aiohttp
@@ -140,7 +140,7 @@ class AsyncSSOClient(BaseClient):
 
     async def _run(self, call: Call[T]) -> T:
         # The same driver as SSOClient._run, awaiting the transport.
-        steps = exchange(call, self._retry_policy, hidden=self._protocol.secrets)
+        steps = self._protocol.run(call)
         action = next(steps)
         while True:
             try:
@@ -229,20 +229,20 @@ class AsyncSSOClient(BaseClient):
         are fetched as ``async for`` reaches them. The filters are those of
         [`SSOClient.list_connections`][workos_sso.SSOClient.list_connections].
         """
-        filters = self._protocol.connection_filters(
+        listing = self._protocol.list_connections(
             connection_type=connection_type,
             domain=domain,
             organization_id=organization_id,
             search=search,
             limit=limit,
+            before=before,
+            after=after,
             order=order,
         )
         return AsyncPager(
-            lambda page_before, page_after: self._run(
-                self._protocol.connections_page(filters, page_before, page_after)
-            ),
-            before=None if before is None else text("before", before),
-            after=None if after is None else text("after", after),
+            lambda page_before, page_after: self._run(listing.page(page_before, page_after)),
+            before=listing.before,
+            after=listing.after,
         )
 
     async def get_connection(self, connection_id: str) -> Connection:

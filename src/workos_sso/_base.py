@@ -14,7 +14,6 @@ from ._config import ClientOptions, Timeout, options_from_env
 from ._models import Provider
 from ._protocol import SSOProtocol
 from ._version import __version__
-from ._wire import RetryPolicy
 
 if TYPE_CHECKING:
     from ._tokens import TokenVerifier
@@ -33,7 +32,6 @@ class BaseClient:
     """The options and URL builders of both clients; not used on its own."""
 
     _protocol: SSOProtocol
-    _retry_policy: RetryPolicy
     _http_library: str
     _transport: _Transport
     #: Holds the client's ``TokenVerifier`` once a token is verified: made empty with the
@@ -49,9 +47,6 @@ class BaseClient:
             f"python/{'.'.join(map(str, sys.version_info[:3]))} {http_library}"
         )
         self._protocol = SSOProtocol(options, user_agent=user_agent)
-        self._retry_policy = RetryPolicy(
-            max_retries=options.max_retries, max_retry_wait=options.max_retry_wait
-        )
 
     @property
     def base_url(self) -> str:

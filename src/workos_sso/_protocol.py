@@ -2,12 +2,13 @@
 
 Both clients are thin shells around this module and ``_wire``, its HTTP vocabulary. For each
 operation :class:`SSOProtocol` builds a :class:`Call`: the :class:`Request` to send and the
-function that reads its answer into a model or a typed error. :func:`exchange` runs one call
-as a generator that yields what to do (send this :class:`Request`, or wait for this
+function that reads its answer into a model or a typed error. :meth:`SSOProtocol.run` runs one
+call as a generator that yields what to do (send this :class:`Request`, or wait for this
 :class:`Pause`) and is sent back what happened (a :class:`Response` or a :class:`Fault`), so
-the retry policy is obeyed in one place and a transport only moves bytes::
+the retry policy and the secrets to hide are applied in one place and a transport only moves
+bytes::
 
-    steps = exchange(call, policy)
+    steps = protocol.run(call)
     action = next(steps)
     while True:
         try:
@@ -62,7 +63,7 @@ from ._wire import (
     redact,
 )
 
-__all__ = ["Call", "SSOProtocol", "exchange"]
+__all__ = ["Call", "ConnectionListing", "SSOProtocol", "exchange"]
 
 logger = logging.getLogger("workos_sso")
 
@@ -160,17 +161,49 @@ def _log_attempt(
 # --- The operations ---------------------------------------------------------------------------
 
 
+class ConnectionListing:
+    """A connection list whose filters and opening cursors were checked: what a pager walks.
+
+    ``page(before, after)`` is the call for one page; ``before`` and ``after`` are the cursors
+    the walk opens with.
+    """
+
+    __slots__ = ("after", "before", "filters")
+
+    def __init__(
+        self, filters: Mapping[str, str], *, before: Optional[str], after: Optional[str]
+    ) -> None:
+        self.filters = filters
+        self.before = before
+        self.after = after
+
+    def page(self, before: Optional[str], after: Optional[str]) -> Call[Page[Connection]]:
+        params = dict(self.filters)
+        if before is not None:
+            params["before"] = before
+        if after is not None:
+            params["after"] = after
+        return Call(
+            Request("GET", "/connections", params=params),
+            lambda data: structure_page(data, Connection, what="GET /connections"),
+        )
+
+
 class SSOProtocol:
-    """Every operation of the SSO API as a :class:`Call`, and the URLs built locally.
+    """Every operation of the SSO API as a :class:`Call`, the URLs built locally, and
+    :meth:`run`, which carries a call through the retry policy.
 
     Arguments are validated here, so both clients refuse the same input with the same
     ``InvalidParameterError`` before anything is sent.
     """
 
-    __slots__ = ("headers", "options")
+    __slots__ = ("headers", "options", "policy")
 
     def __init__(self, options: ClientOptions, *, user_agent: str) -> None:
         self.options = options
+        self.policy = RetryPolicy(
+            max_retries=options.max_retries, max_retry_wait=options.max_retry_wait
+        )
         #: Sent with every request unless the request's own headers replace them. A public
         #: client has no key, so its requests carry no Authorization header at all.
         self.headers: dict[str, str] = {"Accept": "application/json", "User-Agent": user_agent}
@@ -181,6 +214,14 @@ class SSOProtocol:
     def secrets(self) -> tuple[str, ...]:
         """What never appears in an error message: the API key."""
         return () if self.options.api_key is None else (self.options.api_key,)
+
+    def run(self, call: Call[T]) -> Generator[Action, Optional[Outcome], T]:
+        """Run ``call`` under this client's retry policy, keeping the API key out of errors.
+
+        The generator :func:`exchange` describes: a client sends back the outcome of each
+        action until it returns the result or raises the typed error.
+        """
+        return exchange(call, self.policy, hidden=self.secrets)
 
     def _require_api_key(self, operation: str) -> None:
         if self.options.api_key is None:
@@ -318,7 +359,7 @@ class SSOProtocol:
         path = f"/sso/jwks/{path_segment('client_id', self.options.client_id)}"
         return Call(Request("GET", path), _read_jwks)
 
-    def connection_filters(
+    def list_connections(
         self,
         *,
         connection_type: Union[ConnectionType, str, None],
@@ -326,9 +367,11 @@ class SSOProtocol:
         organization_id: Optional[str],
         search: Optional[str],
         limit: Optional[int],
+        before: Optional[str],
+        after: Optional[str],
         order: Union[Order, str, None],
-    ) -> dict[str, str]:
-        """The query parameters every page of a connection list is fetched with."""
+    ) -> ConnectionListing:
+        """Check a connection list's filters and opening cursors, before any page is fetched."""
         self._require_api_key("Listing connections")
         if limit is not None and (
             not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100
@@ -346,19 +389,10 @@ class SSOProtocol:
                 filters[name] = text(name, value)
         if limit is not None:
             filters["limit"] = str(limit)
-        return filters
-
-    def connections_page(
-        self, filters: Mapping[str, str], before: Optional[str], after: Optional[str]
-    ) -> Call[Page[Connection]]:
-        params = dict(filters)
-        if before is not None:
-            params["before"] = before
-        if after is not None:
-            params["after"] = after
-        return Call(
-            Request("GET", "/connections", params=params),
-            lambda data: structure_page(data, Connection, what="GET /connections"),
+        return ConnectionListing(
+            filters,
+            before=None if before is None else text("before", before),
+            after=None if after is None else text("after", after),
         )
 
     def connection(self, connection_id: str) -> Call[Connection]:
