@@ -748,6 +748,10 @@ def test_the_login_helpers_load_on_first_use_and_the_lazy_names_match_the_module
     # the two lists must not drift apart.
     assert set(_login.__all__) == workos_sso._LOGIN_NAMES
     assert set(workos_sso.__all__) >= workos_sso._LOGIN_NAMES
+    # Every public name is either in the lazy table or imported with the package.
+    assert set(workos_sso._LAZY_MODULES) <= set(workos_sso.__all__)
+    for name in set(workos_sso.__all__) - set(workos_sso._LAZY_MODULES):
+        assert name in vars(workos_sso), name
     code = (
         "import sys, workos_sso\n"
         "before = 'workos_sso._login' in sys.modules\n"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional, TypeVar, Union
 
 import requests
 
-from ._base import BaseClient
+from ._base_client import BaseClient
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_LEEWAY,
@@ -105,12 +105,12 @@ class SSOClient(BaseClient):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
         )
-        self._configure(options, http_library=f"requests/{requests.__version__}")
-        self._transport = SyncTransport(
-            base_url=options.base_url,
-            headers=self._protocol.headers,
-            timeout=options.timeout,
-            session=session,
+        self._set_up(
+            options,
+            http_library=f"requests/{requests.__version__}",
+            transport=lambda headers: SyncTransport(
+                base_url=options.base_url, headers=headers, timeout=options.timeout, session=session
+            ),
         )
 
     def __enter__(self) -> SSOClient:

@@ -61,7 +61,7 @@ from ._state import (
 )
 
 if TYPE_CHECKING:
-    from ._async import AsyncSSOClient
+    from ._async_client import AsyncSSOClient
 
 __all__ = [
     "DEFAULT_STATE_MAX_AGE",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Optional, TypeVar, Union
 
-from ._base import BaseClient
+from ._base_client import BaseClient
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_LEEWAY,
@@ -115,12 +115,15 @@ class AsyncSSOClient(BaseClient):
             raise ConfigurationError(
                 f"AsyncSSOClient needs the async extra: {INSTALL_HINT}"
             ) from None
-        self._configure(options, http_library=_async_transport.library_version())
-        self._transport = _async_transport.AsyncTransport(
-            base_url=options.base_url,
-            headers=self._protocol.headers,
-            timeout=options.timeout,
-            session=http_client,
+        self._set_up(
+            options,
+            http_library=_async_transport.library_version(),
+            transport=lambda headers: _async_transport.AsyncTransport(
+                base_url=options.base_url,
+                headers=headers,
+                timeout=options.timeout,
+                session=http_client,
+            ),
         )
 
     async def __aenter__(self) -> AsyncSSOClient:
