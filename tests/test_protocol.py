@@ -30,7 +30,8 @@ from workos_sso import (
     RequestTimeoutError,
     ServerError,
     WorkOSError,
-    _wire,
+    _error_mapping,
+    _protocol,
 )
 from workos_sso._config import ClientOptions
 from workos_sso._protocol import Call, SSOProtocol
@@ -117,8 +118,8 @@ def drive(
 
 @pytest.fixture(autouse=True)
 def _exact_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_wire, "random", SimpleNamespace(uniform=lambda low, high: high))
-    monkeypatch.setattr(_wire, "time", SimpleNamespace(time=lambda: NOW))
+    monkeypatch.setattr(_protocol, "random", SimpleNamespace(uniform=lambda low, high: high))
+    monkeypatch.setattr(_error_mapping, "time", SimpleNamespace(time=lambda: NOW))
 
 
 def http_date(seconds_from_now: float) -> str:

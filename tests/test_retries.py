@@ -48,9 +48,10 @@ from workos_sso import (
     SSOClient,
     WorkOSError,
     __version__,
+    _protocol,
     _wire,
 )
-from workos_sso._wire import RetryPolicy
+from workos_sso._protocol import RetryPolicy
 
 pytestmark = pytest.mark.usefixtures("client_kind")
 
@@ -489,7 +490,7 @@ def test_backoff_grows_between_attempts(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, recorded_pauses: list[float]
 ) -> None:
     # A smaller first step than the real 0.5 s keeps this test short; the doubling is the same.
-    monkeypatch.setattr(_wire, "BACKOFF_SECONDS", 0.04)
+    monkeypatch.setattr(_protocol, "BACKOFF_SECONDS", 0.04)
     loopback.always(_busy(503))
     with (
         client_for(loopback, max_retries=4, max_retry_wait=10.0) as sso,
