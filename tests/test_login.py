@@ -594,10 +594,10 @@ def test_session_user_without_optional_fields(profile_fixture: Profile) -> None:
     assert SessionUser.from_dict(json.loads(json.dumps(user.to_dict()))) == user
 
 
-def test_session_user_reads_a_record_saved_before_name_was_kept(profile_fixture: Profile) -> None:
-    saved_by_an_earlier_version = SessionUser.from_profile(profile_fixture).to_dict()
-    del saved_by_an_earlier_version["name"]
-    user = SessionUser.from_dict(saved_by_an_earlier_version)
+def test_session_user_reads_a_record_without_an_optional_field(profile_fixture: Profile) -> None:
+    record = SessionUser.from_profile(profile_fixture).to_dict()
+    del record["name"]
+    user = SessionUser.from_dict(record)
     assert user.name is None
     assert user.first_name == "Jane"
     assert user.role == "admin"
