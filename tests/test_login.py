@@ -762,3 +762,41 @@ def test_the_login_helpers_load_on_first_use_and_the_lazy_names_match_the_module
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+# --- Social providers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["GoogleOAuth", "MicrosoftOAuth", "GitHubOAuth", "AppleOAuth"])
+@pytest.mark.usefixtures("client_kind")
+def test_start_sign_in_with_a_social_provider(loopback: LoopbackServer, provider: str) -> None:
+    with client_for(loopback) as sso:
+        start = begin(
+            sso,
+            redirect_uri=REDIRECT_URI,
+            provider=provider,
+            nonce="n0nce",
+            domain_hint="example.com",
+            prompt="login",
+            provider_scopes=["openid", "email"],
+        )
+    query = {key: values[0] for key, values in parse_qs(urlsplit(start.url).query).items()}
+    assert query["provider"] == provider
+    assert "organization" not in query
+    assert "connection" not in query
+    assert (query["nonce"], query["domain_hint"], query["prompt"]) == (
+        "n0nce",
+        "example.com",
+        "login",
+    )
+    assert query["provider_scopes"] == "openid,email"
+    assert query["state"] == start.state.value
+    assert start.state.organization is None
+    assert start.code_verifier is None
+    assert loopback.request_count == 0
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_start_sign_in_takes_exactly_one_selector(loopback: LoopbackServer) -> None:
+    with client_for(loopback) as sso, pytest.raises(InvalidParameterError, match="provider"):
+        begin(sso, redirect_uri=REDIRECT_URI, provider="GoogleOAuth", organization="org_1")

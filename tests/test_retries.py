@@ -823,3 +823,36 @@ def test_a_delete_answered_with_a_body_that_is_not_json_succeeds(
         assert sso.delete_connection(CONNECTION_ID) is None
 
     assert loopback.request_count == 1
+
+
+# --- Idempotency keys -------------------------------------------------------------------------
+
+
+def test_every_post_carries_its_own_idempotency_key(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(200, profile_and_token_fixture()),
+        Reply.json(200, profile_and_token_fixture()),
+        Reply.json(200, logout_authorization_fixture()),
+        Reply.json(200, connection_fixture()),
+    )
+    with client_for(loopback) as sso:
+        sso.get_profile_and_token("code_1")
+        sso.get_profile_and_token("code_2")
+        sso.authorize_logout(profile_id="prof_1")
+        sso.get_connection("conn_1")
+    *posts, get = loopback.requests
+    keys = [request.headers["idempotency-key"] for request in posts]
+    assert len(set(keys)) == 3
+    assert all(len(key) >= 32 for key in keys)
+    assert "idempotency-key" not in get.headers
+
+
+def test_a_retried_post_keeps_its_idempotency_key(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "0"}),
+        Reply.json(200, profile_and_token_fixture()),
+    )
+    with client_for(loopback, max_retries=2) as sso:
+        sso.get_profile_and_token("code_1")
+    first, retry = loopback.requests
+    assert first.headers["idempotency-key"] == retry.headers["idempotency-key"]

@@ -1,11 +1,10 @@
-"""PKCE, public clients, provider sign-in, per-call options, idempotency keys and the errors the
-spec implies; each for both clients (``client_kind``), against loopback servers and, where the
-emulator supports it, the emulator.
+"""Tests for PKCE (``workos_sso._pkce``) and public clients, which sign in with it: the verifier
+and challenge, the authorization URL and the code exchange, and the sign-in helpers with
+``pkce=True``; for both clients (``client_kind``), against loopback servers and the emulator.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,32 +17,19 @@ from tests.loopback import (
     LOOPBACK_API_KEY,
     LOOPBACK_CLIENT_ID,
     LoopbackServer,
-    NeverAnswer,
     Reply,
     client_for,
 )
 from tests.payload_fixtures import (
-    connection_fixture,
-    logout_authorization_fixture,
     profile_and_token_fixture,
     profile_fixture,
 )
 from workos_sso import (
     PKCE,
-    AccessTokenError,
-    AccessTokenRejectedError,
     AsyncSSOClient,
-    AuthenticationError,
-    BadRequestError,
     ConfigurationError,
-    ConflictError,
     InvalidParameterError,
-    OAuthError,
-    RequestTimeoutError,
-    SingleLogoutUnavailableError,
     SSOClient,
-    UnsupportedGrantTypeError,
-    WorkOSError,
 )
 
 pytestmark = pytest.mark.usefixtures("client_kind")
@@ -194,40 +180,7 @@ def test_from_env_needs_the_key_unless_asked_for_a_public_client(client_kind: st
     assert not client_class.from_env(environ=environ).is_public
 
 
-# --- The login helpers ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("provider", ["GoogleOAuth", "MicrosoftOAuth", "GitHubOAuth", "AppleOAuth"])
-def test_start_sign_in_with_a_social_provider(loopback: LoopbackServer, provider: str) -> None:
-    with client_for(loopback) as sso:
-        start = begin(
-            sso,
-            redirect_uri=REDIRECT_URI,
-            provider=provider,
-            nonce="n0nce",
-            domain_hint="example.com",
-            prompt="login",
-            provider_scopes=["openid", "email"],
-        )
-    query = _query(start.url)
-    assert query["provider"] == provider
-    assert "organization" not in query
-    assert "connection" not in query
-    assert (query["nonce"], query["domain_hint"], query["prompt"]) == (
-        "n0nce",
-        "example.com",
-        "login",
-    )
-    assert query["provider_scopes"] == "openid,email"
-    assert query["state"] == start.state.value
-    assert start.state.organization is None
-    assert start.code_verifier is None
-    assert loopback.request_count == 0
-
-
-def test_start_sign_in_takes_exactly_one_selector(loopback: LoopbackServer) -> None:
-    with client_for(loopback) as sso, pytest.raises(InvalidParameterError, match="provider"):
-        begin(sso, redirect_uri=REDIRECT_URI, provider="GoogleOAuth", organization="org_1")
+# --- Sign-in with PKCE ----------------------------------------------------------------------
 
 
 def test_pkce_sign_in_keeps_the_verifier_out_of_the_url(loopback: LoopbackServer) -> None:
@@ -269,159 +222,3 @@ def test_a_public_client_signs_in_with_pkce_against_the_emulator(emulator_url: s
     assert result.profile.email.endswith("@foo-corp.com")
     assert result.profile.organization_id == connection.organization_id
     assert result.profile.connection_id == connection.id
-
-
-# --- Per-call options -----------------------------------------------------------------------
-
-
-def test_with_options_changes_only_the_copy(loopback: LoopbackServer) -> None:
-    loopback.script(NeverAnswer(1.0), Reply.json(200, connection_fixture()))
-    with client_for(loopback, timeout=5.0) as sso:
-        hasty = sso.with_options(timeout=0.2, max_retries=0)
-        started = time.monotonic()
-        with pytest.raises(RequestTimeoutError):
-            hasty.get_connection("conn_1")
-        assert time.monotonic() - started < 0.9
-        # The original keeps its own five seconds, and outlasts the same silence.
-        assert sso.get_connection("conn_1").id == connection_fixture()["id"]
-    assert loopback.request_count == 2
-
-
-def test_with_options_shares_the_pool_and_credentials(loopback: LoopbackServer) -> None:
-    loopback.always(Reply.json(200, connection_fixture()))
-    with client_for(loopback) as sso:
-        sso.get_connection("conn_1")
-        derived = sso.with_options(max_retry_wait=1.0)
-        derived.get_connection("conn_1")
-        derived.close()  # the pool is the original's: this closes nothing
-        sso.get_connection("conn_1")
-        assert (derived.base_url, derived.client_id) == (sso.base_url, sso.client_id)
-    first, second, third = loopback.requests
-    assert first.connection == second.connection == third.connection
-    assert {request.headers["authorization"] for request in loopback.requests} == {
-        f"Bearer {LOOPBACK_API_KEY}"
-    }
-
-
-def test_with_options_checks_what_it_is_given(loopback: LoopbackServer) -> None:
-    with client_for(loopback) as sso:
-        for bad in ({"timeout": 0}, {"max_retries": -1}, {"max_retry_wait": float("nan")}):
-            with pytest.raises(ConfigurationError):
-                sso.with_options(**bad)
-
-
-def test_with_options_retries_as_told(loopback: LoopbackServer) -> None:
-    busy = Reply.json(503, {"message": "busy"})
-    loopback.script(busy, busy, Reply.json(200, connection_fixture()))
-    with client_for(loopback, max_retries=0, max_retry_wait=0.01) as sso:
-        patient = sso.with_options(max_retries=2)
-        assert patient.get_connection("conn_1").id == connection_fixture()["id"]
-    assert loopback.request_count == 3
-
-
-# --- Idempotency keys -----------------------------------------------------------------------
-
-
-def test_every_post_carries_its_own_idempotency_key(loopback: LoopbackServer) -> None:
-    loopback.script(
-        Reply.json(200, profile_and_token_fixture()),
-        Reply.json(200, profile_and_token_fixture()),
-        Reply.json(200, logout_authorization_fixture()),
-        Reply.json(200, connection_fixture()),
-    )
-    with client_for(loopback) as sso:
-        sso.get_profile_and_token("code_1")
-        sso.get_profile_and_token("code_2")
-        sso.authorize_logout(profile_id="prof_1")
-        sso.get_connection("conn_1")
-    *posts, get = loopback.requests
-    keys = [request.headers["idempotency-key"] for request in posts]
-    assert len(set(keys)) == 3
-    assert all(len(key) >= 32 for key in keys)
-    assert "idempotency-key" not in get.headers
-
-
-def test_a_retried_post_keeps_its_idempotency_key(loopback: LoopbackServer) -> None:
-    loopback.script(
-        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "0"}),
-        Reply.json(200, profile_and_token_fixture()),
-    )
-    with client_for(loopback, max_retries=2) as sso:
-        sso.get_profile_and_token("code_1")
-    first, retry = loopback.requests
-    assert first.headers["idempotency-key"] == retry.headers["idempotency-key"]
-
-
-# --- Errors the spec implies ----------------------------------------------------------------
-
-
-def _raised(server: LoopbackServer, reply: Reply, call: Any) -> Any:
-    server.always(reply)
-    with client_for(server) as sso, pytest.raises(WorkOSError) as caught:
-        call(sso)
-    return caught.value
-
-
-def test_unsupported_grant_type(loopback: LoopbackServer) -> None:
-    body = {"error": "unsupported_grant_type", "error_description": "Only authorization_code."}
-    error = _raised(
-        loopback, Reply.json(400, body), lambda sso: sso.get_profile_and_token("code_long_enough")
-    )
-    assert type(error) is UnsupportedGrantTypeError
-    assert isinstance(error, OAuthError)
-    assert error.error_description == "Only authorization_code."
-    assert "grant_type=authorization_code" in str(error)
-
-
-def test_a_409_is_a_conflict(loopback: LoopbackServer) -> None:
-    body = {"message": "Idempotency key reused", "code": "conflict"}
-    error = _raised(
-        loopback, Reply.json(409, body), lambda sso: sso.authorize_logout(profile_id="p")
-    )
-    assert type(error) is ConflictError
-    assert error.status_code == 409
-    assert "current state" in str(error)
-
-
-def test_a_401_from_the_profile_is_about_the_access_token(loopback: LoopbackServer) -> None:
-    body = {"message": "Invalid access token", "code": "unauthorized"}
-    error = _raised(loopback, Reply.json(401, body), lambda sso: sso.get_profile("expired"))
-    assert type(error) is AccessTokenRejectedError
-    assert isinstance(error, AccessTokenError)
-    assert error.status_code == 401
-    assert isinstance(error, AuthenticationError)
-    text = str(error)
-    assert "expired or was revoked" in text
-    assert "sign-in again" in text
-    assert "WORKOS_API_KEY" not in text
-    assert "API key" not in text
-
-
-def test_a_401_elsewhere_is_about_the_api_key(loopback: LoopbackServer) -> None:
-    body = {"message": "Unauthorized", "code": "unauthorized"}
-    error = _raised(loopback, Reply.json(401, body), lambda sso: sso.get_connection("conn_1"))
-    assert type(error) is AuthenticationError
-    assert "WORKOS_API_KEY" in str(error)
-
-
-@pytest.mark.parametrize("body_key", ["code", "error"])
-def test_logout_on_a_connection_without_single_logout(
-    loopback: LoopbackServer, body_key: str
-) -> None:
-    body = {body_key: "connection_invalid", "message": "Logout is not supported for SAML."}
-    error = _raised(
-        loopback, Reply.json(400, body), lambda sso: sso.authorize_logout(profile_id="prof_1")
-    )
-    assert type(error) is SingleLogoutUnavailableError
-    assert isinstance(error, BadRequestError)
-    text = str(error)
-    assert "OpenID Connect" in text
-    assert "sign in again" not in text.lower()
-
-
-def test_other_400s_from_logout_stay_bad_requests(loopback: LoopbackServer) -> None:
-    body = {"message": "profile_id is required", "code": "invalid_request"}
-    error = _raised(
-        loopback, Reply.json(400, body), lambda sso: sso.authorize_logout(profile_id="prof_1")
-    )
-    assert type(error) is BadRequestError
