@@ -67,17 +67,6 @@ def _python(code: str) -> str:
 # --- Loading ------------------------------------------------------------------------------------
 
 
-def test_importing_the_package_and_using_the_sync_client_loads_no_async_stack() -> None:
-    loaded = _python(
-        "import sys, workos_sso\n"
-        "from workos_sso import SSOClient, handle_callback, start_sign_in, Pager, AsyncPager\n"
-        "SSOClient(api_key='sk_test_x', client_id='client_x').get_authorization_url(\n"
-        "    redirect_uri='https://app.example.com/cb', organization='org_1')\n"
-        "print(sorted(m for m in ('asyncio', 'aiohttp') if m in sys.modules))"
-    )
-    assert loaded == "[]"
-
-
 def test_the_async_client_loads_aiohttp_only_when_one_is_made() -> None:
     loaded = _python(
         "import sys\n"
