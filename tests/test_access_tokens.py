@@ -487,8 +487,8 @@ def test_the_first_fetch_failing_is_a_jwks_error_not_a_refusal(issuer: Issuer) -
     assert issuer.jwks_requests() == 2
 
 
-def test_an_unreachable_api_is_a_jwks_error(issuer: Issuer) -> None:
-    unreachable = client_for(f"http://127.0.0.1:{closed_port()}")
+def test_an_unreachable_api_is_a_jwks_error(issuer: Issuer, client_kind: str) -> None:
+    unreachable = client_for(f"http://127.0.0.1:{closed_port()}", kind=client_kind)
     with unreachable as sso, pytest.raises(JWKSError) as raised:
         sso.verify_access_token(issuer.token())
     assert "could not be fetched" in str(raised.value)

@@ -81,6 +81,7 @@ class FrozenClock:
 def offline_sso(client_kind: str) -> Iterator[Client]:
     """A client whose base URL has nothing listening: any request it sent would fail loudly."""
     with make_client(
+        client_kind,
         api_key="sk_test_offline",
         client_id="client_offline",
         base_url="http://127.0.0.1:9",
@@ -624,6 +625,7 @@ def test_session_user_from_malformed_data(data: Any) -> None:
 def live_sso(emulator_url: str, client_kind: str) -> Iterator[Client]:
     """A client on the emulator itself, never a cassette: these tests spend real codes."""
     with make_client(
+        client_kind,
         api_key=emulator.DEFAULT_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=emulator_url,

@@ -204,12 +204,17 @@ def test_pkce_sign_in_keeps_the_verifier_out_of_the_url(loopback: LoopbackServer
 
 
 @pytest.mark.live
-def test_a_public_client_signs_in_with_pkce_against_the_emulator(emulator_url: str) -> None:
+def test_a_public_client_signs_in_with_pkce_against_the_emulator(
+    emulator_url: str, client_kind: str
+) -> None:
     with make_client(
-        api_key=emulator.DEFAULT_API_KEY, client_id=emulator.CLIENT_ID, base_url=emulator_url
+        client_kind,
+        api_key=emulator.DEFAULT_API_KEY,
+        client_id=emulator.CLIENT_ID,
+        base_url=emulator_url,
     ) as admin:
         (connection,) = list(admin.list_connections(domain="foo-corp.com"))
-    with make_client(client_id=emulator.CLIENT_ID, base_url=emulator_url) as sso:
+    with make_client(client_kind, client_id=emulator.CLIENT_ID, base_url=emulator_url) as sso:
         start = begin(sso, redirect_uri=REDIRECT_URI, connection=connection.id, pkce=True)
         answer = requests.get(start.url, allow_redirects=False, timeout=10)
         assert answer.status_code == 302

@@ -234,7 +234,7 @@ def test_connection_refused_is_retried_with_backoff(
     caplog.set_level(logging.DEBUG, logger="workos_sso")
     nobody = f"http://127.0.0.1:{closed_port()}"
     with (
-        client_for(nobody, max_retries=3, max_retry_wait=0.1) as sso,
+        client_for(nobody, kind=client_kind, max_retries=3, max_retry_wait=0.1) as sso,
         pytest.raises(NetworkError) as caught,
     ):
         CALLS[method](sso)
@@ -657,14 +657,16 @@ def unresponsive_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_connect_timeout_comes_from_the_client_options_and_is_retried(
-    unresponsive_port: int, caplog: pytest.LogCaptureFixture, method: str
+    unresponsive_port: int, caplog: pytest.LogCaptureFixture, method: str, client_kind: str
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="workos_sso")
     started = time.monotonic()
     url = f"http://127.0.0.1:{unresponsive_port}"
     # The read timeout is far longer: only the connect timeout can end this quickly.
     with (
-        client_for(url, timeout=(0.1, 30.0), max_retries=1, max_retry_wait=0.01) as sso,
+        client_for(
+            url, kind=client_kind, timeout=(0.1, 30.0), max_retries=1, max_retry_wait=0.01
+        ) as sso,
         pytest.raises(RequestTimeoutError) as caught,
     ):
         CALLS[method](sso)
