@@ -1,5 +1,7 @@
-"""How an answer that is not a success becomes a typed error: the status and OAuth code tables,
-the message read from the body with every secret removed, and ``Retry-After``.
+"""Turns an answer that is not a success into the typed error it means.
+
+The status and OAuth code tables, the message read from the body with every secret removed,
+and ``Retry-After``.
 
 ``_protocol`` calls :func:`api_error` for an error status and :func:`fault_error` for a request
 that got no usable answer; both return one of the classes of ``_errors``.
