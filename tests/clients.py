@@ -1,11 +1,13 @@
 """Run one test body against both clients: ``SSOClient`` and ``AsyncSSOClient``.
 
 A test (or a whole module, with ``pytestmark = pytest.mark.usefixtures("client_kind")``) that
-asks for the ``client_kind`` fixture runs twice, once per kind. Every client it then makes with
-:func:`make_client` (directly, or through ``loopback.client_for`` and the ``sso`` fixture) is of
-that kind. An async client comes wrapped in :class:`BlockingAsyncClient`, which runs each of
-its coroutines to completion on an event loop of its own, so the same synchronous test body
-reads the same results and catches the same exceptions from both.
+asks for the ``client_kind`` fixture runs twice, once per kind. The kind reaches the clients
+through fixtures only: :func:`make_client` is given it, the ``loopback`` fixture hands it to the
+server, so that ``loopback.client_for(loopback)`` makes that kind, and the ``sso`` fixture
+makes that kind; a test that asks for no kind gets the synchronous client. An async client
+comes wrapped in :class:`BlockingAsyncClient`, which runs each of its coroutines to completion
+on an event loop of its own, so the same synchronous test body reads the same results and
+catches the same exceptions from both.
 
 The wrapper only waits for coroutines: the request, the retries, the errors and the paging are
 all the async client's own. Tests of what only an async client does (cancellation, ``async
@@ -44,35 +46,34 @@ __all__ = [
     "Client",
     "begin",
     "client_kind",
-    "current_kind",
     "find",
     "handle",
+    "kind_of",
     "make_client",
 ]
 
 T = TypeVar("T")
 CLIENT_KINDS = ("sync", "async")
-_current = ["sync"]
-
-
-def current_kind() -> str:
-    """``"sync"`` or ``"async"``: the kind of client this test makes."""
-    return _current[0]
 
 
 @pytest.fixture(params=CLIENT_KINDS)
-def client_kind(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Runs the test once with each kind of client; ``make_client`` then makes that kind."""
-    _current[0] = request.param
-    try:
-        yield request.param
-    finally:
-        _current[0] = "sync"
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` or ``"async"``: runs the test once with each kind of client."""
+    kind: str = request.param
+    return kind
 
 
-def make_client(**options: Any) -> Union[SSOClient, BlockingAsyncClient]:
-    """A client of the current kind with these constructor options."""
-    if current_kind() == "async":
+def kind_of(request: pytest.FixtureRequest) -> str:
+    """The kind of client a fixture should make for the test that asked for it."""
+    if "client_kind" in request.fixturenames:
+        kind: str = request.getfixturevalue("client_kind")
+        return kind
+    return "sync"
+
+
+def make_client(kind: str = "sync", /, **options: Any) -> Union[SSOClient, BlockingAsyncClient]:
+    """A client of ``kind`` (``client_kind``'s value) with these constructor options."""
+    if kind == "async":
         return BlockingAsyncClient(**options)
     return SSOClient(**options)
 

@@ -78,6 +78,7 @@ def pause_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def sso(base_url: str, client_kind: str) -> Iterator[SSOClient]:  # noqa: F811
     """A client of each kind (each with a seed key of its own); retries kept short."""
     with make_client(
+        client_kind,
         # A key per kind: both kinds' live tests on one key would pass the emulator's limit.
         api_key=emulator.ASYNC_KIND_API_KEY if client_kind == "async" else emulator.DEFAULT_API_KEY,
         client_id=emulator.CLIENT_ID,

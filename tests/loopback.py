@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.clients import make_client
+from tests.clients import kind_of, make_client
 from workos_sso import SSOClient
 
 __all__ = [
@@ -303,7 +303,9 @@ _UNSCRIPTED = Reply.json(599, {"message": "loopback server: no response was scri
 class LoopbackServer:
     """A threaded HTTP/1.1 server on an ephemeral 127.0.0.1 port (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "sync") -> None:
+        #: The kind of client ``client_for`` makes for this server (the test's ``client_kind``).
+        self.kind = kind
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind((_HOST, 0))
@@ -480,11 +482,18 @@ LOOPBACK_API_KEY = "sk_test_loopback_0123456789abcdef"
 LOOPBACK_CLIENT_ID = "client_01LOOPBACK"
 
 
-def client_for(server: Union[LoopbackServer, str], **options: Any) -> SSOClient:
+def client_for(
+    server: Union[LoopbackServer, str], *, kind: Optional[str] = None, **options: Any
+) -> SSOClient:
     """A client for a loopback server with test-sized waits; ``options`` override them.
 
-    Of the kind the ``client_kind`` fixture chose (sync when the test does not ask for it).
+    Of the server's kind, which the ``client_kind`` fixture chose (sync when the test does not
+    ask for it); ``kind`` is required for a URL.
     """
+    if kind is None:
+        if isinstance(server, str):
+            raise TypeError("client_for(url) needs kind=, the test's client_kind")
+        kind = server.kind
     settings: dict[str, Any] = {
         "api_key": LOOPBACK_API_KEY,
         "client_id": LOOPBACK_CLIENT_ID,
@@ -494,11 +503,11 @@ def client_for(server: Union[LoopbackServer, str], **options: Any) -> SSOClient:
         "max_retry_wait": 0.05,
     }
     settings.update(options)
-    return make_client(**settings)  # type: ignore[return-value]  # the same methods, blocking
+    return make_client(kind, **settings)  # type: ignore[return-value]  # the same methods, blocking
 
 
-def _serve_for_test() -> Iterator[LoopbackServer]:
-    server = LoopbackServer()
+def _serve_for_test(request: pytest.FixtureRequest) -> Iterator[LoopbackServer]:
+    server = LoopbackServer(kind_of(request))
     try:
         yield server
     finally:
@@ -508,12 +517,12 @@ def _serve_for_test() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-def loopback() -> Iterator[LoopbackServer]:
+def loopback(request: pytest.FixtureRequest) -> Iterator[LoopbackServer]:
     """A scriptable HTTP server on 127.0.0.1, stopped after the test."""
-    yield from _serve_for_test()
+    yield from _serve_for_test(request)
 
 
 @pytest.fixture
-def second_loopback() -> Iterator[LoopbackServer]:
+def second_loopback(request: pytest.FixtureRequest) -> Iterator[LoopbackServer]:
     """Another, independent server: "another host" for redirect tests."""
-    yield from _serve_for_test()
+    yield from _serve_for_test(request)

@@ -23,6 +23,7 @@ from tests import emulator
 from tests.loopback import (
     LOOPBACK_API_KEY,
     LOOPBACK_CLIENT_ID,
+    CloseBeforeAnswer,
     LoopbackServer,
     NeverAnswer,
     RecordedRequest,
@@ -64,17 +65,6 @@ def _python(code: str) -> str:
 
 
 # --- Loading ------------------------------------------------------------------------------------
-
-
-def test_importing_the_package_and_using_the_sync_client_loads_no_async_stack() -> None:
-    loaded = _python(
-        "import sys, workos_sso\n"
-        "from workos_sso import SSOClient, handle_callback, start_sign_in, Pager, AsyncPager\n"
-        "SSOClient(api_key='sk_test_x', client_id='client_x').get_authorization_url(\n"
-        "    redirect_uri='https://app.example.com/cb', organization='org_1')\n"
-        "print(sorted(m for m in ('asyncio', 'aiohttp') if m in sys.modules))"
-    )
-    assert loaded == "[]"
 
 
 def test_the_async_client_loads_aiohttp_only_when_one_is_made() -> None:
@@ -369,3 +359,51 @@ def test_a_thousand_concurrent_calls_through_one_client(emulator_url: str) -> No
     assert len(results) == 1000
     assert all(connection == wanted for connection in results)
     assert 0 < most_open <= POOL_SIZE
+
+
+# --- aiohttp's own resend ------------------------------------------------------------------------
+
+
+def _get_twice_on_one_connection(server: LoopbackServer) -> None:
+    """With aiohttp's defaults, a GET that succeeds, then one on the same kept-alive connection
+    that is dropped."""
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            url = f"{server.url}/connections/conn_1"
+            async with session.get(url) as response:
+                await response.read()
+            with pytest.raises(aiohttp.ClientError):
+                async with session.get(url) as response:
+                    await response.read()
+
+    asyncio.run(main())
+
+
+def test_aiohttp_by_default_resends_a_get_its_kept_alive_connection_dropped(
+    loopback: LoopbackServer,
+) -> None:
+    # The behaviour the client turns off. Should this fail, aiohttp no longer resends and the
+    # setting in _async_transport can go.
+    loopback.script(Reply.json(200, connection_fixture()), CloseBeforeAnswer(), CloseBeforeAnswer())
+
+    _get_twice_on_one_connection(loopback)
+
+    assert loopback.request_count == 3
+
+
+def test_aiohttp_honours_the_clients_no_resend_setting(loopback: LoopbackServer) -> None:
+    # max_retries=0 is one attempt per call even on a reused connection, where aiohttp would
+    # resend by itself: this fails if aiohttp stops honouring the setting that turns that off.
+    loopback.script(Reply.json(200, connection_fixture()), CloseBeforeAnswer(), CloseBeforeAnswer())
+
+    async def main() -> None:
+        async with _client(loopback, max_retries=0) as sso:
+            await sso.get_connection("conn_1")
+            with pytest.raises(NetworkError):
+                await sso.get_connection("conn_1")
+
+    asyncio.run(main())
+
+    assert loopback.request_count == 2
+    assert loopback.connections_accepted == 1

@@ -33,9 +33,9 @@ REDIRECT_URI = "https://app.example.com/callback"
 
 
 @pytest.fixture
-def client() -> Iterator[SSOClient]:
+def client(client_kind: str) -> Iterator[SSOClient]:
     """A client of the test's kind: the URL builders are the same plain methods on both."""
-    with make_client(api_key=API_KEY, client_id=CLIENT_ID, base_url=BASE_URL) as sso:
+    with make_client(client_kind, api_key=API_KEY, client_id=CLIENT_ID, base_url=BASE_URL) as sso:
         if isinstance(sso, BlockingAsyncClient):
             yield sso.client  # type: ignore[misc]  # no request is sent, so nothing to wait for
         else:
@@ -321,9 +321,9 @@ def test_provider_query_param_brackets_are_encoded_and_decode_back(client: SSOCl
     }
 
 
-def test_base_url_path_is_kept_in_front_of_the_endpoint() -> None:
+def test_base_url_path_is_kept_in_front_of_the_endpoint(client_kind: str) -> None:
     with make_client(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url="https://proxy.example/workos/"
+        client_kind, api_key=API_KEY, client_id=CLIENT_ID, base_url="https://proxy.example/workos/"
     ) as sso:
         url = sso.get_authorization_url(redirect_uri=REDIRECT_URI, connection="conn_1")
     assert urlsplit(url).path == "/workos/sso/authorize"

@@ -1332,13 +1332,3 @@ def test_console_script_is_installed(isolated: Path) -> None:
     result = _process(["version"], env={}, cwd=isolated, command=[str(script)])
     assert result.returncode == 0
     assert result.stdout == f"workos-sso {__version__}\n"
-
-
-def test_importing_the_library_does_not_import_the_command_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", "import sys, workos_sso; print('workos_sso._cli' in sys.modules)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "False"

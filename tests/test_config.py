@@ -17,13 +17,13 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 import aiohttp
 import pytest
 import requests
 
-from tests.clients import BlockingAsyncClient, current_kind, make_client
+from tests.clients import BlockingAsyncClient, make_client
 from tests.clock import FakeClock
 from tests.loopback import LoopbackServer, NeverAnswer, Reply
 from tests.payload_fixtures import connection_fixture
@@ -51,13 +51,22 @@ CONNECTION_ID = str(connection_fixture()["id"])
 Client = Union[SSOClient, BlockingAsyncClient]
 
 
-def make(**overrides: Any) -> Client:
-    """A client of the test's kind with the test's key and client id."""
-    return make_client(**{"api_key": API_KEY, "client_id": CLIENT_ID, **overrides})
+Make = Callable[..., Client]
 
 
-def client_class() -> type[Union[SSOClient, AsyncSSOClient]]:
-    return AsyncSSOClient if current_kind() == "async" else SSOClient
+@pytest.fixture
+def make(client_kind: str) -> Make:
+    """Makes a client of the test's kind with the test's key and client id."""
+
+    def make(**overrides: Any) -> Client:
+        return make_client(client_kind, **{"api_key": API_KEY, "client_id": CLIENT_ID, **overrides})
+
+    return make
+
+
+@pytest.fixture
+def client_class(client_kind: str) -> type[Union[SSOClient, AsyncSSOClient]]:
+    return AsyncSSOClient if client_kind == "async" else SSOClient
 
 
 def own(client: Client) -> Union[SSOClient, AsyncSSOClient]:
@@ -66,9 +75,11 @@ def own(client: Client) -> Union[SSOClient, AsyncSSOClient]:
 
 
 @contextlib.contextmanager
-def from_env(**arguments: Any) -> Iterator[Client]:
+def from_env(
+    client_class: type[Union[SSOClient, AsyncSSOClient]], **arguments: Any
+) -> Iterator[Client]:
     """``from_env`` of the test's kind of client, closed at the end of the block."""
-    created = client_class().from_env(**arguments)
+    created = client_class.from_env(**arguments)
     client: Client = (
         BlockingAsyncClient.around(created) if isinstance(created, AsyncSSOClient) else created
     )
@@ -85,7 +96,7 @@ def env_fixture(**overrides: str) -> dict[str, str]:
 # --- api key and client id ------------------------------------------------------------------
 
 
-def test_valid_arguments_make_a_client_with_the_default_base_url() -> None:
+def test_valid_arguments_make_a_client_with_the_default_base_url(make: Make) -> None:
     with make() as client:
         assert client.client_id == CLIENT_ID
         assert client.base_url == "https://api.workos.com"
@@ -93,7 +104,7 @@ def test_valid_arguments_make_a_client_with_the_default_base_url() -> None:
 
 @pytest.mark.parametrize("key", ["sk_test_abc", "sk_live_abc", "sk_anything"])
 def test_keys_starting_sk_are_accepted_and_sent_as_given(
-    key: str, loopback: LoopbackServer
+    key: str, loopback: LoopbackServer, make: Make
 ) -> None:
     loopback.always(Reply.json(200, connection_fixture()))
     with make(api_key=key, base_url=loopback.url, max_retries=0) as client:
@@ -114,7 +125,7 @@ def test_keys_starting_sk_are_accepted_and_sent_as_given(
         ("sk_test_abc\n", "no spaces"),
     ],
 )
-def test_missing_or_malformed_key_names_the_variable(key: Any, expected: str) -> None:
+def test_missing_or_malformed_key_names_the_variable(key: Any, expected: str, make: Make) -> None:
     with pytest.raises(ConfigurationError) as caught:
         make(api_key=key)
     message = str(caught.value)
@@ -132,14 +143,16 @@ def test_missing_or_malformed_key_names_the_variable(key: Any, expected: str) ->
         ("client_01 ", "no spaces"),
     ],
 )
-def test_missing_or_malformed_client_id_names_the_variable(client_id: Any, expected: str) -> None:
+def test_missing_or_malformed_client_id_names_the_variable(
+    client_id: Any, expected: str, make: Make
+) -> None:
     with pytest.raises(ConfigurationError) as caught:
         make(client_id=client_id)
     assert expected in str(caught.value)
     assert "WORKOS_CLIENT_ID" in str(caught.value)
 
 
-def test_malformed_key_is_not_echoed_in_the_message() -> None:
+def test_malformed_key_is_not_echoed_in_the_message(make: Make) -> None:
     wrong = "pk_live_this_is_secret_material"
     with pytest.raises(ConfigurationError) as caught:
         make(api_key=wrong)
@@ -147,7 +160,7 @@ def test_malformed_key_is_not_echoed_in_the_message() -> None:
     assert wrong not in repr(caught.value)
 
 
-def test_configuration_error_is_a_workos_error_and_a_value_error() -> None:
+def test_configuration_error_is_a_workos_error_and_a_value_error(make: Make) -> None:
     with pytest.raises(ConfigurationError) as caught:
         make(api_key="nope")
     assert isinstance(caught.value, WorkOSError)
@@ -171,7 +184,7 @@ def test_configuration_error_is_a_workos_error_and_a_value_error() -> None:
         ("https://10.0.0.5:8443", "https://10.0.0.5:8443"),
     ],
 )
-def test_accepted_base_urls_are_normalized(base_url: str, expected: str) -> None:
+def test_accepted_base_urls_are_normalized(base_url: str, expected: str, make: Make) -> None:
     with make(base_url=base_url) as client:
         assert client.base_url == expected
 
@@ -192,20 +205,22 @@ def test_accepted_base_urls_are_normalized(base_url: str, expected: str) -> None
         ("https://user@api.workos.com", "credentials"),
     ],
 )
-def test_rejected_base_urls_say_why_and_name_the_variable(base_url: str, expected: str) -> None:
+def test_rejected_base_urls_say_why_and_name_the_variable(
+    base_url: str, expected: str, make: Make
+) -> None:
     with pytest.raises(ConfigurationError) as caught:
         make(base_url=base_url)
     assert expected in str(caught.value)
     assert "WORKOS_BASE_URL" in str(caught.value)
 
 
-def test_base_url_with_credentials_does_not_echo_them() -> None:
+def test_base_url_with_credentials_does_not_echo_them(make: Make) -> None:
     with pytest.raises(ConfigurationError) as caught:
         make(base_url="https://admin:hunter2-password@api.workos.com")
     assert "hunter2-password" not in str(caught.value)
 
 
-def test_base_url_must_be_a_string() -> None:
+def test_base_url_must_be_a_string(make: Make) -> None:
     with pytest.raises(ConfigurationError, match="WORKOS_BASE_URL"):
         make(base_url=b"https://api.workos.com")
 
@@ -215,7 +230,7 @@ def test_base_url_must_be_a_string() -> None:
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3, 10])
 def test_max_retries_is_how_many_times_a_failed_request_is_repeated(
-    max_retries: int, loopback: LoopbackServer
+    max_retries: int, loopback: LoopbackServer, make: Make
 ) -> None:
     loopback.always(Reply.json(503, {"message": "busy"}))
     # max_retry_wait=0 caps the backoff at nothing, so ten retries take no time.
@@ -228,14 +243,14 @@ def test_max_retries_is_how_many_times_a_failed_request_is_repeated(
 
 
 @pytest.mark.parametrize("max_retries", [-1, 1.5, "3", None, True, False])
-def test_max_retries_must_be_a_whole_number_zero_or_more(max_retries: Any) -> None:
+def test_max_retries_must_be_a_whole_number_zero_or_more(max_retries: Any, make: Make) -> None:
     with pytest.raises(ConfigurationError, match="max_retries"):
         make(max_retries=max_retries)
 
 
 @pytest.mark.parametrize("max_retry_wait", [0, 0.5, 10, 60.0])
 def test_max_retry_wait_is_the_longest_retry_after_the_client_waits_for(
-    max_retry_wait: float, loopback: LoopbackServer, pause_clock: FakeClock
+    max_retry_wait: float, loopback: LoopbackServer, pause_clock: FakeClock, make: Make
 ) -> None:
     longer = str(int(max_retry_wait) + 1)  # whole seconds, just over the limit
     loopback.script(
@@ -255,7 +270,7 @@ def test_max_retry_wait_is_the_longest_retry_after_the_client_waits_for(
 
 
 def test_a_retry_after_within_max_retry_wait_is_waited_for_then_retried(
-    loopback: LoopbackServer, pause_clock: FakeClock
+    loopback: LoopbackServer, pause_clock: FakeClock, make: Make
 ) -> None:
     loopback.script(
         Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "1"}),
@@ -269,7 +284,7 @@ def test_a_retry_after_within_max_retry_wait_is_waited_for_then_retried(
 
 
 def test_max_retry_wait_also_caps_the_backoff(
-    loopback: LoopbackServer, pause_clock: FakeClock
+    loopback: LoopbackServer, pause_clock: FakeClock, make: Make
 ) -> None:
     # Without Retry-After the backoff would start at 0.5 s and double; capped at 0.1 s, three
     # retries take at most 0.3 s between them.
@@ -286,7 +301,7 @@ def test_max_retry_wait_also_caps_the_backoff(
 
 
 @pytest.mark.parametrize("max_retry_wait", [-0.1, -5, "10", None, True, float("nan")])
-def test_max_retry_wait_must_be_a_number_zero_or_more(max_retry_wait: Any) -> None:
+def test_max_retry_wait_must_be_a_number_zero_or_more(max_retry_wait: Any, make: Make) -> None:
     with pytest.raises(ConfigurationError, match="max_retry_wait"):
         make(max_retry_wait=max_retry_wait)
 
@@ -295,7 +310,9 @@ def test_max_retry_wait_must_be_a_number_zero_or_more(max_retry_wait: Any) -> No
     "timeout",
     [None, 0, -1, math.nan, math.inf, "5", True, (1.0,), (1.0, 2.0, 3.0), (1.0, None), [1, 2]],
 )
-def test_a_timeout_that_is_not_positive_seconds_is_a_configuration_error(timeout: Any) -> None:
+def test_a_timeout_that_is_not_positive_seconds_is_a_configuration_error(
+    timeout: Any, make: Make
+) -> None:
     # None would mean "wait for ever"; the rest used to fail on the first request instead.
     with pytest.raises(ConfigurationError, match="timeout must be a positive number"):
         make(timeout=timeout)
@@ -308,7 +325,7 @@ def test_a_timeout_that_is_not_positive_seconds_is_a_configuration_error(timeout
     ids=["one number", "read part of a pair", "connect part is not the read timeout"],
 )
 def test_a_server_that_never_answers_times_out_after_the_read_timeout(
-    loopback: LoopbackServer, timeout: Any, expected: float
+    loopback: LoopbackServer, timeout: Any, expected: float, make: Make
 ) -> None:
     loopback.always(NeverAnswer(seconds=expected + 3.0))
     with make(base_url=loopback.url, timeout=timeout, max_retries=0) as client:
@@ -321,8 +338,8 @@ def test_a_server_that_never_answers_times_out_after_the_read_timeout(
     assert loopback.request_count == 1
 
 
-def test_all_options_are_keyword_only() -> None:
-    cls: Any = client_class()
+def test_all_options_are_keyword_only(client_class: type[Union[SSOClient, AsyncSSOClient]]) -> None:
+    cls: Any = client_class
     with pytest.raises(TypeError):
         cls(API_KEY, CLIENT_ID)
     with pytest.raises(TypeError):
@@ -331,7 +348,7 @@ def test_all_options_are_keyword_only() -> None:
         cls.from_env({})
 
 
-def test_unknown_option_is_a_type_error() -> None:
+def test_unknown_option_is_a_type_error(make: Make) -> None:
     with pytest.raises(TypeError):
         make(retries=3)
 
@@ -339,36 +356,44 @@ def test_unknown_option_is_a_type_error() -> None:
 # --- from_env -------------------------------------------------------------------------------
 
 
-def test_from_env_reads_key_client_id_and_base_url() -> None:
+def test_from_env_reads_key_client_id_and_base_url(
+    client_class: type[Union[SSOClient, AsyncSSOClient]],
+) -> None:
     environ = env_fixture(WORKOS_BASE_URL="http://127.0.0.1:4100/")
-    with from_env(environ=environ) as client:
+    with from_env(client_class, environ=environ) as client:
         assert client.client_id == CLIENT_ID
         assert client.base_url == "http://127.0.0.1:4100"
 
 
-def test_from_env_without_base_url_uses_the_default() -> None:
-    with from_env(environ=env_fixture()) as client:
+def test_from_env_without_base_url_uses_the_default(
+    client_class: type[Union[SSOClient, AsyncSSOClient]],
+) -> None:
+    with from_env(client_class, environ=env_fixture()) as client:
         assert client.base_url == "https://api.workos.com"
-    with from_env(environ=env_fixture(WORKOS_BASE_URL="  ")) as client:
+    with from_env(client_class, environ=env_fixture(WORKOS_BASE_URL="  ")) as client:
         assert client.base_url == "https://api.workos.com"
 
 
-def test_from_env_strips_surrounding_whitespace() -> None:
+def test_from_env_strips_surrounding_whitespace(
+    client_class: type[Union[SSOClient, AsyncSSOClient]],
+) -> None:
     environ = {"WORKOS_API_KEY": f" {API_KEY}\n", "WORKOS_CLIENT_ID": f"{CLIENT_ID} "}
-    with from_env(environ=environ) as client:
+    with from_env(client_class, environ=environ) as client:
         assert client.client_id == CLIENT_ID
 
 
 @pytest.mark.parametrize("variable", ["WORKOS_API_KEY", "WORKOS_CLIENT_ID"])
 @pytest.mark.parametrize("absent", ["missing", "empty", "blank"])
-def test_from_env_missing_variable_is_named(variable: str, absent: str) -> None:
+def test_from_env_missing_variable_is_named(
+    variable: str, absent: str, client_class: type[Union[SSOClient, AsyncSSOClient]]
+) -> None:
     environ = env_fixture()
     if absent == "missing":
         del environ[variable]
     else:
         environ[variable] = "" if absent == "empty" else "   "
     with pytest.raises(ConfigurationError) as caught:
-        client_class().from_env(environ=environ)
+        client_class.from_env(environ=environ)
     assert variable in str(caught.value)
 
 
@@ -382,18 +407,22 @@ def test_from_env_missing_variable_is_named(variable: str, absent: str) -> None:
         ("WORKOS_BASE_URL", "https://api.workos.com?debug=1"),
     ],
 )
-def test_from_env_malformed_variable_is_named(variable: str, value: str) -> None:
+def test_from_env_malformed_variable_is_named(
+    variable: str, value: str, client_class: type[Union[SSOClient, AsyncSSOClient]]
+) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        client_class().from_env(environ=env_fixture(**{variable: value}))
+        client_class.from_env(environ=env_fixture(**{variable: value}))
     assert variable in str(caught.value)
 
 
-def test_from_env_passes_options_on(loopback: LoopbackServer) -> None:
+def test_from_env_passes_options_on(
+    loopback: LoopbackServer, client_class: type[Union[SSOClient, AsyncSSOClient]]
+) -> None:
     with pytest.raises(ConfigurationError, match="max_retries"):
-        client_class().from_env(environ=env_fixture(), max_retries=-1)
+        client_class.from_env(environ=env_fixture(), max_retries=-1)
     loopback.always(NeverAnswer())
     environ = env_fixture(WORKOS_BASE_URL=loopback.url)
-    with from_env(environ=environ, max_retries=0, timeout=0.15) as client:
+    with from_env(client_class, environ=environ, max_retries=0, timeout=0.15) as client:
         started = time.monotonic()
         with pytest.raises(RequestTimeoutError):
             client.get_connection(CONNECTION_ID)
@@ -403,21 +432,25 @@ def test_from_env_passes_options_on(loopback: LoopbackServer) -> None:
     assert loopback.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
 
 
-def test_from_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_env_defaults_to_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch, client_class: type[Union[SSOClient, AsyncSSOClient]]
+) -> None:
     monkeypatch.setenv("WORKOS_API_KEY", API_KEY)
     monkeypatch.setenv("WORKOS_CLIENT_ID", "client_01FROMPROCESS")
     monkeypatch.delenv("WORKOS_BASE_URL", raising=False)
-    with from_env() as client:
+    with from_env(
+        client_class,
+    ) as client:
         assert client.client_id == "client_01FROMPROCESS"
     monkeypatch.delenv("WORKOS_API_KEY")
     with pytest.raises(ConfigurationError, match="WORKOS_API_KEY"):
-        client_class().from_env()
+        client_class.from_env()
 
 
 # --- repr -----------------------------------------------------------------------------------
 
 
-def test_repr_and_str_show_no_key() -> None:
+def test_repr_and_str_show_no_key(make: Make) -> None:
     with make(base_url="http://127.0.0.1:4100") as client:
         for text in (repr(client), str(client), f"{client!r}", f"{client}"):
             assert API_KEY not in text
@@ -426,7 +459,7 @@ def test_repr_and_str_show_no_key() -> None:
         assert "127.0.0.1:4100" in repr(client)
 
 
-def test_base_url_and_client_id_are_read_only() -> None:
+def test_base_url_and_client_id_are_read_only(make: Make) -> None:
     with make(base_url="https://api.example/") as wrapper:
         client = own(wrapper)
         assert (client.base_url, client.client_id) == ("https://api.example", CLIENT_ID)
@@ -449,7 +482,7 @@ def server(loopback: LoopbackServer) -> LoopbackServer:
 
 
 def test_context_manager_returns_the_client_and_closes_its_connections(
-    server: LoopbackServer,
+    server: LoopbackServer, make: Make
 ) -> None:
     with make(base_url=server.url) as wrapper:
         client = own(wrapper)
@@ -471,7 +504,9 @@ def test_context_manager_returns_the_client_and_closes_its_connections(
     assert len(server.requests) == 2
 
 
-def test_close_releases_connections_without_a_with_block(server: LoopbackServer) -> None:
+def test_close_releases_connections_without_a_with_block(
+    server: LoopbackServer, make: Make
+) -> None:
     client = make(base_url=server.url)
     client.get_connection("conn_1")
     assert server.wait_for_open_connections(1) == 1
@@ -479,7 +514,9 @@ def test_close_releases_connections_without_a_with_block(server: LoopbackServer)
     assert server.wait_for_open_connections(0) == 0
 
 
-def test_context_manager_closes_even_when_the_block_raises(server: LoopbackServer) -> None:
+def test_context_manager_closes_even_when_the_block_raises(
+    server: LoopbackServer, client_kind: str
+) -> None:
     def use_then_fail() -> None:
         with SSOClient(api_key=API_KEY, client_id=CLIENT_ID, base_url=server.url) as client:
             client.get_connection("conn_1")
@@ -493,7 +530,7 @@ def test_context_manager_closes_even_when_the_block_raises(server: LoopbackServe
             raise RuntimeError("user code failed")
 
     failing = (
-        (lambda: asyncio.run(use_then_fail_async())) if current_kind() == "async" else use_then_fail
+        (lambda: asyncio.run(use_then_fail_async())) if client_kind == "async" else use_then_fail
     )
     with pytest.raises(RuntimeError, match="user code failed"):
         failing()
@@ -502,7 +539,7 @@ def test_context_manager_closes_even_when_the_block_raises(server: LoopbackServe
 
 
 @sync_only
-def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer) -> None:
+def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer, make: Make) -> None:
     session = requests.Session()
     session.headers["X-Custom"] = "from-user-session"
     try:
@@ -523,7 +560,7 @@ def test_a_session_passed_in_is_used_and_left_open(server: LoopbackServer) -> No
 
 @sync_only
 def test_client_key_is_not_sent_to_other_hosts_through_a_shared_session(
-    server: LoopbackServer, second_loopback: LoopbackServer
+    server: LoopbackServer, second_loopback: LoopbackServer, make: Make
 ) -> None:
     second_loopback.always(Reply.json(200, {"other": True}))
     with requests.Session() as session:
@@ -591,7 +628,7 @@ def netrc_for_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("netrc_for_loopback")
-def test_a_netrc_entry_never_replaces_the_api_key(server: LoopbackServer) -> None:
+def test_a_netrc_entry_never_replaces_the_api_key(server: LoopbackServer, make: Make) -> None:
     with make(base_url=server.url) as sso:
         sso.get_connection(CONNECTION_ID)
     (request,) = server.requests
@@ -601,7 +638,7 @@ def test_a_netrc_entry_never_replaces_the_api_key(server: LoopbackServer) -> Non
 @sync_only
 @pytest.mark.usefixtures("netrc_for_loopback")
 def test_a_netrc_entry_never_replaces_the_api_key_through_a_session_passed_in(
-    server: LoopbackServer,
+    server: LoopbackServer, make: Make
 ) -> None:
     with requests.Session() as session, make(base_url=server.url, session=session) as sso:
         sso.get_connection(CONNECTION_ID)
@@ -610,7 +647,9 @@ def test_a_netrc_entry_never_replaces_the_api_key_through_a_session_passed_in(
 
 
 @sync_only
-def test_a_session_with_its_own_auth_still_sends_the_api_key(server: LoopbackServer) -> None:
+def test_a_session_with_its_own_auth_still_sends_the_api_key(
+    server: LoopbackServer, make: Make
+) -> None:
     with requests.Session() as session:
         session.auth = ("someone", "else")
         with make(base_url=server.url, session=session) as sso:

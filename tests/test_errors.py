@@ -1,12 +1,16 @@
-"""Every HTTP status and OAuth error code, sent by a real server, becomes the documented error.
+"""Tests for ``workos_sso._errors`` and ``_error_mapping``: every HTTP status and OAuth error
+code, sent by a real server, becomes the documented error; the errors the spec implies for
+particular operations; no secret in any message; every error pickles; and the hierarchy drawn in
+``_errors``' docstring is the real one.
 
-Each case goes through a real request to a loopback server (``tests/loopback.py``): the error a
-test sees is what a user would see, built by the transport from the status, headers and body.
+Each mapping case goes through a real request to a loopback server (``tests/loopback.py``): the
+error a test sees is what a user would see, built from the status, headers and body.
 """
 
 from __future__ import annotations
 
 import inspect
+import pickle
 from typing import Any
 
 import pytest
@@ -19,6 +23,8 @@ from tests.loopback import (
     client_for,
 )
 from workos_sso import (
+    AccessTokenError,
+    AccessTokenRejectedError,
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -31,10 +37,12 @@ from workos_sso import (
     RateLimitError,
     RedirectUriMismatchError,
     ServerError,
+    SingleLogoutUnavailableError,
     UnauthorizedClientError,
     UnprocessableEntityError,
     UnsupportedGrantTypeError,
     WorkOSError,
+    _errors,
 )
 
 pytestmark = pytest.mark.usefixtures("client_kind")
@@ -342,3 +350,148 @@ def test_a_short_code_echoed_by_the_token_exchange_is_hidden(loopback: LoopbackS
 
     assert caught.value.error_description == "Code *** expired"
     _assert_hidden(caught.value, short_code)
+
+
+# A value for every keyword-only argument an error's constructor takes, by name.
+_ARGUMENTS: dict[str, Any] = {
+    "status_code": 429,
+    "code": "rate_limited",
+    "request_id": "req_01",
+    "errors": ({"field": "domain", "code": "invalid"},),
+    "retry_after": 1.5,
+    "error_description": "Try again later",
+    "error": "access_denied",
+    "state": "st_01",
+    "reason": "the token expired",
+    "expected": "org_01",
+    "actual": "org_02",
+    "selector": "organization",
+    "domain": "example.com",
+}
+
+
+@pytest.mark.parametrize("cls", _exported_error_classes(), ids=lambda cls: cls.__name__)
+def test_every_error_pickles_to_an_equal_error(cls: type[BaseException]) -> None:
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    keywords = {
+        p.name: _ARGUMENTS[p.name] for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    error = cls("Something failed", **keywords)
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert type(copy) is cls
+    assert copy.args == error.args
+    assert str(copy) == str(error)
+    assert repr(copy) == repr(error)
+    assert vars(copy) == vars(error)
+    for name, value in keywords.items():
+        assert getattr(copy, name) == value
+
+
+# --- Errors the spec implies ----------------------------------------------------------------
+
+
+def _raised(server: LoopbackServer, reply: Reply, call: Any) -> Any:
+    server.always(reply)
+    with client_for(server) as sso, pytest.raises(WorkOSError) as caught:
+        call(sso)
+    return caught.value
+
+
+def test_unsupported_grant_type(loopback: LoopbackServer) -> None:
+    body = {"error": "unsupported_grant_type", "error_description": "Only authorization_code."}
+    error = _raised(
+        loopback, Reply.json(400, body), lambda sso: sso.get_profile_and_token("code_long_enough")
+    )
+    assert type(error) is UnsupportedGrantTypeError
+    assert isinstance(error, OAuthError)
+    assert error.error_description == "Only authorization_code."
+    assert "grant_type=authorization_code" in str(error)
+
+
+def test_a_409_is_a_conflict(loopback: LoopbackServer) -> None:
+    body = {"message": "Idempotency key reused", "code": "conflict"}
+    error = _raised(
+        loopback, Reply.json(409, body), lambda sso: sso.authorize_logout(profile_id="p")
+    )
+    assert type(error) is ConflictError
+    assert error.status_code == 409
+    assert "current state" in str(error)
+
+
+def test_a_401_from_the_profile_is_about_the_access_token(loopback: LoopbackServer) -> None:
+    body = {"message": "Invalid access token", "code": "unauthorized"}
+    error = _raised(loopback, Reply.json(401, body), lambda sso: sso.get_profile("expired"))
+    assert type(error) is AccessTokenRejectedError
+    assert isinstance(error, AccessTokenError)
+    assert error.status_code == 401
+    assert isinstance(error, AuthenticationError)
+    text = str(error)
+    assert "expired or was revoked" in text
+    assert "sign-in again" in text
+    assert "WORKOS_API_KEY" not in text
+    assert "API key" not in text
+
+
+def test_a_401_elsewhere_is_about_the_api_key(loopback: LoopbackServer) -> None:
+    body = {"message": "Unauthorized", "code": "unauthorized"}
+    error = _raised(loopback, Reply.json(401, body), lambda sso: sso.get_connection("conn_1"))
+    assert type(error) is AuthenticationError
+    assert "WORKOS_API_KEY" in str(error)
+
+
+@pytest.mark.parametrize("body_key", ["code", "error"])
+def test_logout_on_a_connection_without_single_logout(
+    loopback: LoopbackServer, body_key: str
+) -> None:
+    body = {body_key: "connection_invalid", "message": "Logout is not supported for SAML."}
+    error = _raised(
+        loopback, Reply.json(400, body), lambda sso: sso.authorize_logout(profile_id="prof_1")
+    )
+    assert type(error) is SingleLogoutUnavailableError
+    assert isinstance(error, BadRequestError)
+    text = str(error)
+    assert "OpenID Connect" in text
+    assert "sign in again" not in text.lower()
+
+
+def test_other_400s_from_logout_stay_bad_requests(loopback: LoopbackServer) -> None:
+    body = {"message": "profile_id is required", "code": "invalid_request"}
+    error = _raised(
+        loopback, Reply.json(400, body), lambda sso: sso.authorize_logout(profile_id="prof_1")
+    )
+    assert type(error) is BadRequestError
+
+
+# --- The hierarchy drawn in _errors' docstring is the real one, in definition order ----------
+
+
+def _tree(cls: type, prefix: str = "", *, last: bool = True, root: bool = True) -> list[str]:
+    other_bases = [
+        base.__name__
+        for base in cls.__bases__
+        if not issubclass(base, _errors.WorkOSError) and base is not Exception
+    ]
+    label = cls.__name__ + (f" (also {', '.join(other_bases)})" if other_bases else "")
+    lines = [label if root else prefix + ("└── " if last else "├── ") + label]
+    children = [
+        value
+        for value in vars(_errors).values()
+        if inspect.isclass(value) and cls in value.__bases__
+    ]
+    children.sort(key=lambda child: inspect.getsourcelines(child)[1])
+    child_prefix = "" if root else prefix + ("    " if last else "│   ")
+    for index, child in enumerate(children):
+        lines += _tree(child, child_prefix, last=index == len(children) - 1, root=False)
+    return lines
+
+
+def test_the_module_docstring_draws_the_hierarchy() -> None:
+    drawn = "\n".join(f"    {line}" for line in _tree(_errors.WorkOSError))
+    assert drawn in (_errors.__doc__ or "")
+
+
+def test_every_public_error_is_in_the_tree() -> None:
+    names = {line.split("── ")[-1].split(" (")[0].strip() for line in _tree(_errors.WorkOSError)}
+    assert names == set(_errors.__all__)

@@ -88,7 +88,9 @@ def _raises(expected: type[WorkOSError], call: Call, sso: SSOClient) -> WorkOSEr
 
 @pytest.mark.parametrize("call", [GET_CONNECTION, EXCHANGE_CODE], ids=["GET", "POST"])
 def test_connection_refused(call: Call, client_kind: str, pause_clock: FakeClock) -> None:
-    with client_for(f"http://127.0.0.1:{closed_port()}", max_retries=2, max_retry_wait=0.05) as sso:
+    with client_for(
+        f"http://127.0.0.1:{closed_port()}", kind=client_kind, max_retries=2, max_retry_wait=0.05
+    ) as sso:
         error = _raises(NetworkError, call, sso)
 
     assert REFUSED_DETAIL[client_kind] in str(error)

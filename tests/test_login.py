@@ -81,6 +81,7 @@ class FrozenClock:
 def offline_sso(client_kind: str) -> Iterator[Client]:
     """A client whose base URL has nothing listening: any request it sent would fail loudly."""
     with make_client(
+        client_kind,
         api_key="sk_test_offline",
         client_id="client_offline",
         base_url="http://127.0.0.1:9",
@@ -594,10 +595,10 @@ def test_session_user_without_optional_fields(profile_fixture: Profile) -> None:
     assert SessionUser.from_dict(json.loads(json.dumps(user.to_dict()))) == user
 
 
-def test_session_user_reads_a_record_saved_before_name_was_kept(profile_fixture: Profile) -> None:
-    saved_by_an_earlier_version = SessionUser.from_profile(profile_fixture).to_dict()
-    del saved_by_an_earlier_version["name"]
-    user = SessionUser.from_dict(saved_by_an_earlier_version)
+def test_session_user_reads_a_record_without_an_optional_field(profile_fixture: Profile) -> None:
+    record = SessionUser.from_profile(profile_fixture).to_dict()
+    del record["name"]
+    user = SessionUser.from_dict(record)
     assert user.name is None
     assert user.first_name == "Jane"
     assert user.role == "admin"
@@ -624,6 +625,7 @@ def test_session_user_from_malformed_data(data: Any) -> None:
 def live_sso(emulator_url: str, client_kind: str) -> Iterator[Client]:
     """A client on the emulator itself, never a cassette: these tests spend real codes."""
     with make_client(
+        client_kind,
         api_key=emulator.DEFAULT_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=emulator_url,
@@ -748,6 +750,10 @@ def test_the_login_helpers_load_on_first_use_and_the_lazy_names_match_the_module
     # the two lists must not drift apart.
     assert set(_login.__all__) == workos_sso._LOGIN_NAMES
     assert set(workos_sso.__all__) >= workos_sso._LOGIN_NAMES
+    # Every public name is either in the lazy table or imported with the package.
+    assert set(workos_sso._LAZY_MODULES) <= set(workos_sso.__all__)
+    for name in set(workos_sso.__all__) - set(workos_sso._LAZY_MODULES):
+        assert name in vars(workos_sso), name
     code = (
         "import sys, workos_sso\n"
         "before = 'workos_sso._login' in sys.modules\n"
@@ -758,3 +764,41 @@ def test_the_login_helpers_load_on_first_use_and_the_lazy_names_match_the_module
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+# --- Social providers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["GoogleOAuth", "MicrosoftOAuth", "GitHubOAuth", "AppleOAuth"])
+@pytest.mark.usefixtures("client_kind")
+def test_start_sign_in_with_a_social_provider(loopback: LoopbackServer, provider: str) -> None:
+    with client_for(loopback) as sso:
+        start = begin(
+            sso,
+            redirect_uri=REDIRECT_URI,
+            provider=provider,
+            nonce="n0nce",
+            domain_hint="example.com",
+            prompt="login",
+            provider_scopes=["openid", "email"],
+        )
+    query = {key: values[0] for key, values in parse_qs(urlsplit(start.url).query).items()}
+    assert query["provider"] == provider
+    assert "organization" not in query
+    assert "connection" not in query
+    assert (query["nonce"], query["domain_hint"], query["prompt"]) == (
+        "n0nce",
+        "example.com",
+        "login",
+    )
+    assert query["provider_scopes"] == "openid,email"
+    assert query["state"] == start.state.value
+    assert start.state.organization is None
+    assert start.code_verifier is None
+    assert loopback.request_count == 0
+
+
+@pytest.mark.usefixtures("client_kind")
+def test_start_sign_in_takes_exactly_one_selector(loopback: LoopbackServer) -> None:
+    with client_for(loopback) as sso, pytest.raises(InvalidParameterError, match="provider"):
+        begin(sso, redirect_uri=REDIRECT_URI, provider="GoogleOAuth", organization="org_1")

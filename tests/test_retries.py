@@ -48,9 +48,10 @@ from workos_sso import (
     SSOClient,
     WorkOSError,
     __version__,
+    _protocol,
     _wire,
 )
-from workos_sso._wire import RetryPolicy
+from workos_sso._protocol import RetryPolicy
 
 pytestmark = pytest.mark.usefixtures("client_kind")
 
@@ -233,7 +234,7 @@ def test_connection_refused_is_retried_with_backoff(
     caplog.set_level(logging.DEBUG, logger="workos_sso")
     nobody = f"http://127.0.0.1:{closed_port()}"
     with (
-        client_for(nobody, max_retries=3, max_retry_wait=0.1) as sso,
+        client_for(nobody, kind=client_kind, max_retries=3, max_retry_wait=0.1) as sso,
         pytest.raises(NetworkError) as caught,
     ):
         CALLS[method](sso)
@@ -489,7 +490,7 @@ def test_backoff_grows_between_attempts(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, recorded_pauses: list[float]
 ) -> None:
     # A smaller first step than the real 0.5 s keeps this test short; the doubling is the same.
-    monkeypatch.setattr(_wire, "BACKOFF_SECONDS", 0.04)
+    monkeypatch.setattr(_protocol, "BACKOFF_SECONDS", 0.04)
     loopback.always(_busy(503))
     with (
         client_for(loopback, max_retries=4, max_retry_wait=10.0) as sso,
@@ -656,14 +657,16 @@ def unresponsive_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_connect_timeout_comes_from_the_client_options_and_is_retried(
-    unresponsive_port: int, caplog: pytest.LogCaptureFixture, method: str
+    unresponsive_port: int, caplog: pytest.LogCaptureFixture, method: str, client_kind: str
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="workos_sso")
     started = time.monotonic()
     url = f"http://127.0.0.1:{unresponsive_port}"
     # The read timeout is far longer: only the connect timeout can end this quickly.
     with (
-        client_for(url, timeout=(0.1, 30.0), max_retries=1, max_retry_wait=0.01) as sso,
+        client_for(
+            url, kind=client_kind, timeout=(0.1, 30.0), max_retries=1, max_retry_wait=0.01
+        ) as sso,
         pytest.raises(RequestTimeoutError) as caught,
     ):
         CALLS[method](sso)
@@ -822,3 +825,36 @@ def test_a_delete_answered_with_a_body_that_is_not_json_succeeds(
         assert sso.delete_connection(CONNECTION_ID) is None
 
     assert loopback.request_count == 1
+
+
+# --- Idempotency keys -------------------------------------------------------------------------
+
+
+def test_every_post_carries_its_own_idempotency_key(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(200, profile_and_token_fixture()),
+        Reply.json(200, profile_and_token_fixture()),
+        Reply.json(200, logout_authorization_fixture()),
+        Reply.json(200, connection_fixture()),
+    )
+    with client_for(loopback) as sso:
+        sso.get_profile_and_token("code_1")
+        sso.get_profile_and_token("code_2")
+        sso.authorize_logout(profile_id="prof_1")
+        sso.get_connection("conn_1")
+    *posts, get = loopback.requests
+    keys = [request.headers["idempotency-key"] for request in posts]
+    assert len(set(keys)) == 3
+    assert all(len(key) >= 32 for key in keys)
+    assert "idempotency-key" not in get.headers
+
+
+def test_a_retried_post_keeps_its_idempotency_key(loopback: LoopbackServer) -> None:
+    loopback.script(
+        Reply.json(429, {"message": "slow down"}, headers={"Retry-After": "0"}),
+        Reply.json(200, profile_and_token_fixture()),
+    )
+    with client_for(loopback, max_retries=2) as sso:
+        sso.get_profile_and_token("code_1")
+    first, retry = loopback.requests
+    assert first.headers["idempotency-key"] == retry.headers["idempotency-key"]

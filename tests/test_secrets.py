@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests import emulator
-from tests.clients import current_kind, make_client
+from tests.clients import make_client
 from workos_sso import (
     AuthenticationError,
     InvalidGrantError,
@@ -71,9 +71,8 @@ def _sign_in(sso: SSOClient, organization: str) -> str:
 
 
 @pytest.mark.live
-@pytest.mark.usefixtures("client_kind")
 def test_no_secret_in_repr_str_errors_or_debug_logs(
-    emulator_url: str, caplog: pytest.LogCaptureFixture
+    emulator_url: str, caplog: pytest.LogCaptureFixture, client_kind: str
 ) -> None:
     # emulator_url rather than the sso fixture: this test needs a real server in every mode.
     base_url = emulator_url
@@ -82,6 +81,7 @@ def test_no_secret_in_repr_str_errors_or_debug_logs(
     caplog.set_level(logging.DEBUG, logger="aiohttp")
     caplog.set_level(logging.DEBUG, logger="asyncio")
     sso = make_client(
+        client_kind,
         api_key=emulator.SECRETS_API_KEY,
         client_id=emulator.CLIENT_ID,
         base_url=base_url,
@@ -120,7 +120,11 @@ def test_no_secret_in_repr_str_errors_or_debug_logs(
         sso.get_connection("conn_01DOESNOTEXIST0000000000")
     errors.append(missing.value)
     with make_client(
-        api_key=WRONG_API_KEY, client_id=emulator.CLIENT_ID, base_url=base_url, max_retries=0
+        client_kind,
+        api_key=WRONG_API_KEY,
+        client_id=emulator.CLIENT_ID,
+        base_url=base_url,
+        max_retries=0,
     ) as wrong_key_client:
         seen += [wrong_key_client, getattr(wrong_key_client, "client", wrong_key_client)]
         with pytest.raises(AuthenticationError) as wrong_key:
@@ -156,7 +160,7 @@ def test_no_secret_in_repr_str_errors_or_debug_logs(
     client_lines = [r.getMessage() for r in records if r.name == "workos_sso"]
     for call in ("POST /sso/token", "GET /sso/profile", "POST /sso/logout/authorize"):
         assert any(call in line for line in client_lines), call
-    if current_kind() == "sync":
+    if client_kind == "sync":
         # urllib3 logs each connection and response; aiohttp logs nothing per request, so the
         # async run has no transport lines to search (any it had were searched above).
         assert any(r.name.startswith("urllib3") for r in records)

@@ -84,7 +84,7 @@ from ._pagination import AsyncPager, Pager
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async import AsyncSSOClient
+    from ._async_client import AsyncSSOClient
     from ._login import *
     from ._pkce import PKCE
 
@@ -180,11 +180,26 @@ __all__ = [
 # only calls the API does not pay for them at start-up (docs/performance.md has the figures);
 # so are PKCE, and AsyncSSOClient, whose module loads aiohttp and asyncio only when an async
 # client is made.
-# Each is a name of __all__ that is not imported above; type checkers see the imports above.
-_LAZY_MODULES = {
-    name: {"AsyncSSOClient": "_async", "PKCE": "_pkce"}.get(name, "_login")
-    for name in __all__
-    if name not in globals()
+# Each is a name of __all__ that is not imported above, with the module that defines it; type
+# checkers see the imports under TYPE_CHECKING.
+_LAZY_MODULES: dict[str, str] = {
+    "AsyncSSOClient": "_async_client",
+    "PKCE": "_pkce",
+    "DEFAULT_STATE_MAX_AGE": "_login",
+    "SessionUser": "_login",
+    "SignInResult": "_login",
+    "SignInStart": "_login",
+    "SignInState": "_login",
+    "create_state": "_login",
+    "find_connection_for_email": "_login",
+    "find_connection_for_email_async": "_login",
+    "handle_callback": "_login",
+    "handle_callback_async": "_login",
+    "safe_return_to": "_login",
+    "start_sign_in": "_login",
+    "start_sign_in_async": "_login",
+    "validate_return_to": "_login",
+    "verify_state": "_login",
 }
 # Checked against _login.__all__ by the tests, so the two modules cannot drift apart.
 _LOGIN_NAMES = frozenset(name for name, module in _LAZY_MODULES.items() if module == "_login")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional, TypeVar, Union
 
 import requests
 
-from ._base import BaseClient
+from ._base_client import BaseClient
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_LEEWAY,
@@ -33,7 +33,7 @@ from ._models import (
     ProfileAndToken,
 )
 from ._pagination import Pager
-from ._protocol import Call, exchange, text
+from ._protocol import Call
 from ._transport import SyncTransport
 
 if TYPE_CHECKING:
@@ -105,12 +105,12 @@ class SSOClient(BaseClient):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
         )
-        self._configure(options, http_library=f"requests/{requests.__version__}")
-        self._transport = SyncTransport(
-            base_url=options.base_url,
-            headers=self._protocol.headers,
-            timeout=options.timeout,
-            session=session,
+        self._set_up(
+            options,
+            http_library=f"requests/{requests.__version__}",
+            transport=lambda headers: SyncTransport(
+                base_url=options.base_url, headers=headers, timeout=options.timeout, session=session
+            ),
         )
 
     def __enter__(self) -> SSOClient:
@@ -134,7 +134,7 @@ class SSOClient(BaseClient):
     def _run(self, call: Call[T]) -> T:
         # Drives the protocol's exchange: it says what to send and when to wait, and returns
         # the result or raises the typed error once no retry is left.
-        steps = exchange(call, self._retry_policy, hidden=self._protocol.secrets)
+        steps = self._protocol.run(call)
         action = next(steps)
         while True:
             try:
@@ -325,20 +325,20 @@ class SSOClient(BaseClient):
                 print(connection.id, connection.state)
             ```
         """
-        filters = self._protocol.connection_filters(
+        listing = self._protocol.list_connections(
             connection_type=connection_type,
             domain=domain,
             organization_id=organization_id,
             search=search,
             limit=limit,
+            before=before,
+            after=after,
             order=order,
         )
         return Pager(
-            lambda page_before, page_after: self._run(
-                self._protocol.connections_page(filters, page_before, page_after)
-            ),
-            before=None if before is None else text("before", before),
-            after=None if after is None else text("after", after),
+            lambda page_before, page_after: self._run(listing.page(page_before, page_after)),
+            before=listing.before,
+            after=listing.after,
         )
 
     def get_connection(self, connection_id: str) -> Connection:

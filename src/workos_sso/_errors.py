@@ -79,6 +79,7 @@ a callback error it cannot retry. Catch a pair with a tuple when both need the s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Optional
 
@@ -147,6 +148,25 @@ class WorkOSError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls ``cls(*args)``, which fails for the classes whose
+        # constructor has required keyword-only arguments. Rebuild through the constructor with
+        # each keyword-only argument read back from the attribute of the same name, then restore
+        # the instance dictionary for the attributes the constructor derives.
+        keywords = {name: getattr(self, name) for name in _keyword_only(type(self))}
+        return (_rebuild, (type(self), self.message, keywords), dict(self.__dict__))
+
+
+def _keyword_only(cls: type[WorkOSError]) -> tuple[str, ...]:
+    """The names of the keyword-only arguments of ``cls``'s constructor."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return tuple(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def _rebuild(cls: type[WorkOSError], message: str, keywords: dict[str, Any]) -> WorkOSError:
+    """Unpickle an error: call its constructor with the arguments ``__reduce__`` saved."""
+    return cls(message, **keywords)
 
 
 class ConfigurationError(WorkOSError, ValueError):

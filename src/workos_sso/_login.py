@@ -61,7 +61,7 @@ from ._state import (
 )
 
 if TYPE_CHECKING:
-    from ._async import AsyncSSOClient
+    from ._async_client import AsyncSSOClient
 
 __all__ = [
     "DEFAULT_STATE_MAX_AGE",
@@ -560,8 +560,8 @@ class SessionUser:
     def from_dict(cls, data: Mapping[str, Any]) -> SessionUser:
         """Read back a record made by ``to_dict``; unknown keys are ignored.
 
-        An optional field that is absent reads as ``None``, so records saved by an earlier
-        version (before ``name`` was kept) still load.
+        An optional field that is absent reads as ``None``, so a record that lacks one
+        (``name``, say) still loads.
 
         Raises:
             InvalidParameterError: a required field is missing, or a field is not a string.

@@ -29,7 +29,7 @@ from .._models import AccessTokenClaims
 from ._policy import SignInPolicy
 
 if TYPE_CHECKING:
-    from .._async import AsyncSSOClient
+    from .._async_client import AsyncSSOClient
     from .._client import SSOClient
 
 __all__ = [

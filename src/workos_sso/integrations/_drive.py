@@ -25,7 +25,7 @@ from ._flow import (
 )
 
 if TYPE_CHECKING:
-    from .._async import AsyncSSOClient
+    from .._async_client import AsyncSSOClient
     from .._client import SSOClient
 
 __all__ = ["run", "run_async"]

@@ -40,7 +40,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, Router
 
-from .._async import AsyncSSOClient
+from .._async_client import AsyncSSOClient
 from .._config import check_redirect_uri, is_local_development
 from .._errors import ConfigurationError, SignInRefused
 from .._login import SessionUser, SignInResult

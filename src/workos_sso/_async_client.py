@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Optional, TypeVar, Union
 
-from ._base import BaseClient
+from ._base_client import BaseClient
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_LEEWAY,
@@ -33,7 +33,7 @@ from ._models import (
     ProfileAndToken,
 )
 from ._pagination import AsyncPager
-from ._protocol import Call, exchange, text
+from ._protocol import Call
 
 if TYPE_CHECKING:
     import aiohttp
@@ -115,12 +115,15 @@ class AsyncSSOClient(BaseClient):
             raise ConfigurationError(
                 f"AsyncSSOClient needs the async extra: {INSTALL_HINT}"
             ) from None
-        self._configure(options, http_library=_async_transport.library_version())
-        self._transport = _async_transport.AsyncTransport(
-            base_url=options.base_url,
-            headers=self._protocol.headers,
-            timeout=options.timeout,
-            session=http_client,
+        self._set_up(
+            options,
+            http_library=_async_transport.library_version(),
+            transport=lambda headers: _async_transport.AsyncTransport(
+                base_url=options.base_url,
+                headers=headers,
+                timeout=options.timeout,
+                session=http_client,
+            ),
         )
 
     async def __aenter__(self) -> AsyncSSOClient:
@@ -140,7 +143,7 @@ class AsyncSSOClient(BaseClient):
 
     async def _run(self, call: Call[T]) -> T:
         # The same driver as SSOClient._run, awaiting the transport.
-        steps = exchange(call, self._retry_policy, hidden=self._protocol.secrets)
+        steps = self._protocol.run(call)
         action = next(steps)
         while True:
             try:
@@ -229,20 +232,20 @@ class AsyncSSOClient(BaseClient):
         are fetched as ``async for`` reaches them. The filters are those of
         [`SSOClient.list_connections`][workos_sso.SSOClient.list_connections].
         """
-        filters = self._protocol.connection_filters(
+        listing = self._protocol.list_connections(
             connection_type=connection_type,
             domain=domain,
             organization_id=organization_id,
             search=search,
             limit=limit,
+            before=before,
+            after=after,
             order=order,
         )
         return AsyncPager(
-            lambda page_before, page_after: self._run(
-                self._protocol.connections_page(filters, page_before, page_after)
-            ),
-            before=None if before is None else text("before", before),
-            after=None if after is None else text("after", after),
+            lambda page_before, page_after: self._run(listing.page(page_before, page_after)),
+            before=listing.before,
+            after=listing.after,
         )
 
     async def get_connection(self, connection_id: str) -> Connection:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, Protocol, TypeVar, Union
 
 from ._config import ClientOptions, Timeout, options_from_env
 from ._models import Provider
 from ._protocol import SSOProtocol
 from ._version import __version__
-from ._wire import RetryPolicy
 
 if TYPE_CHECKING:
     from ._tokens import TokenVerifier
@@ -33,25 +32,32 @@ class BaseClient:
     """The options and URL builders of both clients; not used on its own."""
 
     _protocol: SSOProtocol
-    _retry_policy: RetryPolicy
     _http_library: str
     _transport: _Transport
     #: Holds the client's ``TokenVerifier`` once a token is verified: made empty with the
     #: client, and copied by ``with_options``, so a client and those made from it share keys.
     _verifier_box: list[TokenVerifier]
 
-    def _configure(self, options: ClientOptions, *, http_library: str) -> None:
-        if "_verifier_box" not in self.__dict__:
-            self._verifier_box = []
+    def _set_up(
+        self,
+        options: ClientOptions,
+        *,
+        http_library: str,
+        transport: Callable[[Mapping[str, str]], _Transport],
+        verifier_box: Optional[list[TokenVerifier]] = None,
+    ) -> None:
+        """Set every field of a client: the one place a client's state is made.
+
+        ``transport`` makes the transport from the headers every request carries.
+        """
         self._http_library = http_library
         user_agent = (
             f"workos-sso-python/{__version__} "
             f"python/{'.'.join(map(str, sys.version_info[:3]))} {http_library}"
         )
         self._protocol = SSOProtocol(options, user_agent=user_agent)
-        self._retry_policy = RetryPolicy(
-            max_retries=options.max_retries, max_retry_wait=options.max_retry_wait
-        )
+        self._transport = transport(self._protocol.headers)
+        self._verifier_box = [] if verifier_box is None else verifier_box
 
     @property
     def base_url(self) -> str:
@@ -118,10 +124,16 @@ class BaseClient:
             if value is not None
         }
         options = self._protocol.options.evolve(**changes)
+        # Not through the constructor, which would open a pool of its own: the new client is set
+        # up field by field, on a view of this client's transport (the options changed here do
+        # not change the headers) and with the same verifier box.
         derived = object.__new__(type(self))
-        derived.__dict__.update(self.__dict__)
-        derived._configure(options, http_library=self._http_library)
-        derived._transport = self._transport.view(options.timeout)
+        derived._set_up(
+            options,
+            http_library=self._http_library,
+            transport=lambda _headers: self._transport.view(options.timeout),
+            verifier_box=self._verifier_box,
+        )
         return derived
 
     def _token_verifier(self) -> TokenVerifier:
