@@ -8,11 +8,14 @@ twice.
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 
 from tests import emulator
 from tests.loopback import LoopbackServer, Reply
-from workos_sso._emulator import NODE_MISSING
+from workos_sso._emulator import NODE_MISSING, Emulator, EmulatorUnavailableError
 from workos_sso.testing import SignInNotCompletedError, complete_sign_in
 
 pytest_plugins = ["pytester"]
@@ -180,3 +183,15 @@ def test_complete_sign_in_refuses_an_error_or_another_redirect_uri(
         complete_sign_in(
             f"{loopback.url}/sso/authorize", redirect_uri="http://127.0.0.1:8000/callback"
         )
+
+
+def test_an_emulator_on_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    # Whatever listens there would answer the health check in the new emulator's place.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        running = Emulator(seed=None, install_dir=tmp_path / "never-installed", port=port)
+        with pytest.raises(EmulatorUnavailableError, match=f"port {port} is taken"):
+            running.start()
+    assert not (tmp_path / "never-installed").exists()

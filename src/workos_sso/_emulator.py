@@ -85,6 +85,14 @@ class Emulator:
         self._process: Optional[subprocess.Popen[str]] = None
 
     def start(self) -> str:
+        """Start it and wait until it answers; return its URL.
+
+        Raises:
+            EmulatorUnavailableError: Node.js is missing, the emulator did not start, or
+                ``port`` is taken (whatever listens there would answer in its place).
+        """
+        if self.port:
+            _check_port_free(self.port)
         binary = install(self.install_dir)
         command = [str(binary), "emulate", "--port", str(self.port), "--json"]
         if self.seed is not None:
@@ -129,6 +137,21 @@ class Emulator:
         tb: Optional[TracebackType],
     ) -> None:
         self.stop()
+
+
+def _check_port_free(port: int) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As a server binds (Node does too): connections of a stopped one, waiting out their
+        # TIME_WAIT, do not count; only a socket that listens there does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise EmulatorUnavailableError(
+                f"port {port} is taken (another emulator?): stop it, or choose another port."
+            ) from None
 
 
 def _loopback(url: str) -> str:
