@@ -170,15 +170,23 @@ session_on_each_python(tests)
 
 @nox.session
 def emulator(session: nox.Session) -> None:
-    """The scenario tests and live tests against a real WorkOS emulator."""
+    """The scenario tests and live tests against a real WorkOS emulator.
+
+    On four pytest-xdist workers, a test module per worker at a time (`--dist loadfile`), in the
+    order collected: most of the session is spent waiting out the emulator's rate limit (tests
+    marked `rate_limited`, collected first), and the other workers get through the rest
+    meanwhile. The live tests spread over API keys of their own (tests/emulator.py), so running
+    side by side spends no key's minute faster than one test alone does.
+    """
     # uvicorn serves the FastAPI recipe for the verify probe's tests (tests/test_verify.py).
-    session.install(".[async,jwt]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29")
+    session.install(".[async,jwt]", *TEST_DEPS, *RECIPE_DEPS, "uvicorn>=0.29", "pytest-xdist>=3")
     url = _start_emulator(session)
     session.run(
         "pytest",
         "-m",
         "(scenario or live) and not e2e",
         "--disable-recording",
+        *("-n", "4", "--dist", "loadfile", "--no-loadscope-reorder"),
         *session.posargs,
         env={"WORKOS_EMULATOR_URL": url},
     )

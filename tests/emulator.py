@@ -31,6 +31,8 @@ RECIPES_API_KEY = "sk_test_recipes"
 VERIFY_API_KEY = "sk_test_verify"
 INTEGRATIONS_API_KEY = "sk_test_integrations"
 SECRETS_API_KEY = "sk_test_secrets"
+#: The shared-client thread test's own key: its 2,000 calls span three windows of it.
+THREADS_API_KEY = "sk_test_threads"
 CLIENT_ID = "client_01TESTCLIENT"
 
 

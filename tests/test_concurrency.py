@@ -201,6 +201,7 @@ def _windows(rate_limited: list[float]) -> int:
     return pauses
 
 
+@pytest.mark.rate_limited
 def test_one_client_shared_by_16_threads(
     emulator_url: str, urllib3_responses: _Urllib3Records
 ) -> None:
@@ -222,7 +223,7 @@ def test_one_client_shared_by_16_threads(
     try:
         with SSOClient(
             # A key of its own, so other tests' budgets are untouched by this one's 2,000 calls.
-            api_key=emulator.SPARE_API_KEYS[-1],
+            api_key=emulator.THREADS_API_KEY,
             client_id=emulator.CLIENT_ID,
             base_url=f"http://127.0.0.1:{proxy.port}",
             max_retry_wait=60.0,  # the emulator's longest Retry-After: wait it out, as asked

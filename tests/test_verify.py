@@ -650,6 +650,7 @@ def checks_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # The recipes in docs/examples pass every check, the forged callback and the reflected error
 # included: a refused or forged callback leaves the session alone, and no query text is shown.
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 @pytest.mark.parametrize("framework", ["flask", "fastapi", "django"])
 def test_the_recipes_pass(
     framework: str,
@@ -676,6 +677,7 @@ def test_the_recipes_pass(
 
 
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])
 def test_the_recipes_pass_signing_in_by_email(
     framework: str,
@@ -738,6 +740,7 @@ def verify_broken_app(
 
 
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 @pytest.mark.parametrize(
     ("fault", "failing", "named"),
     [
@@ -776,6 +779,7 @@ def test_each_planted_fault_is_named(
 
 
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 def test_without_a_protected_url_the_attacks_only_warn(
     verify_broken_app: Callable[..., Verified],
 ) -> None:
@@ -791,6 +795,7 @@ def test_without_a_protected_url_the_attacks_only_warn(
 
 
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 def test_a_protected_url_that_was_passed_is_not_asked_for_again(
     verify_broken_app: Callable[..., Verified],
 ) -> None:
@@ -807,6 +812,7 @@ def test_a_protected_url_that_was_passed_is_not_asked_for_again(
 
 
 @pytest.mark.live
+@pytest.mark.rate_limited  # shares its emulator's anonymous budget: see above
 def test_a_secure_session_cookie_on_plain_http_is_named(
     verify_broken_app: Callable[..., Verified],
 ) -> None:
