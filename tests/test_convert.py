@@ -333,6 +333,8 @@ def test_timestamps_in_iso_forms_become_aware_datetimes(text: str, expected: dat
         "2026-01-15T12:00:00.Z",
         "2026-01-15T12:00Z",
         "1736942400",
+        "2026-02-30T12:00:00.000Z",  # the API's own form, on a day that does not exist
+        "\u0662026-01-15T12:00:00.000Z",  # an Arabic-Indic digit two
     ],
 )
 def test_malformed_timestamps_raise_decode_error(text: str) -> None:

@@ -66,6 +66,9 @@ def _structure_attribute_map(value: object, _: object) -> Mapping[str, Any]:
 _TIMESTAMP = re.compile(
     r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?(?:[Zz]|([+-]\d\d):?(\d\d))?", re.ASCII
 )
+#: How the API writes every timestamp ("2026-01-31T12:34:56.789Z"), with each digit as a zero.
+_API_FORM = b"0000-00-00T00:00:00.000Z"
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 #: From Python 3.11 on, fromisoformat() reads every form the pattern accepts, in capitals.
 _READS_EVERY_FORM = sys.version_info >= (3, 11)
 
@@ -73,6 +76,10 @@ _READS_EVERY_FORM = sys.version_info >= (3, 11)
 def _structure_timestamp(value: object, _: object) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
+    # Nearly every timestamp is in the API's own form, and telling it by its layout costs less
+    # than matching the pattern, which would add a sixth to the time of structuring a page.
+    if value.isascii() and value.encode().translate(_DIGITS_AS_ZEROS) == _API_FORM:
+        return datetime.fromisoformat(value if _READS_EVERY_FORM else value[:-1] + "+00:00")
     text = value.strip()
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
