@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 import pytest
@@ -30,6 +31,7 @@ from workos_sso import (
     ProfileAndToken,
     Role,
     WorkOSError,
+    _convert,
 )
 from workos_sso._convert import structure, structure_page, unstructure
 
@@ -333,6 +335,8 @@ def test_timestamps_in_iso_forms_become_aware_datetimes(text: str, expected: dat
         "2026-01-15T12:00:00.Z",
         "2026-01-15T12:00Z",
         "1736942400",
+        "2026-02-30T12:00:00.000Z",  # the API's own form, on a day that does not exist
+        "\u0662026-01-15T12:00:00.000Z",  # an Arabic-Indic digit two
     ],
 )
 def test_malformed_timestamps_raise_decode_error(text: str) -> None:
@@ -643,3 +647,41 @@ def test_a_decode_error_names_the_nested_field_and_the_item_at_fault() -> None:
     page["data"][2]["updated_at"] = None
     with pytest.raises(DecodeError, match=r"^Item 2 of .*'updated_at' is wrong"):
         structure_page(page, Connection, what=WHAT)
+
+
+def test_a_decode_error_names_the_path_of_a_missing_nested_field() -> None:
+    with pytest.raises(DecodeError, match=r"the field 'roles\[1\]\.slug' is missing"):
+        structure(dict(profile_fixture(), roles=[{"slug": "a"}, {}]), Profile, what=WHAT)
+
+
+def test_a_decode_error_names_the_first_problem_and_counts_the_others() -> None:
+    payload = dict(profile_fixture(), email=5, roles=[{"slug": 1}, {}])
+    with pytest.raises(DecodeError) as caught:
+        structure(payload, Profile, what=WHAT)
+    assert "the field 'email' is wrong (TypeError: expected a string, got int)" in str(caught.value)
+    assert "(and 2 more problems)" in str(caught.value)
+
+
+def _types_within(type_: Any) -> Iterator[Any]:
+    yield type_
+    for argument in get_args(type_):
+        yield from _types_within(argument)
+    if attrs.has(type_) and isinstance(type_, type):
+        for field in attrs.fields(attrs.resolve_types(type_)):
+            yield from _types_within(field.type)
+
+
+@pytest.mark.parametrize("model", [ProfileAndToken, Connection, LogoutAuthorization])
+def test_no_type_the_models_use_is_matched_by_two_hooks(model: type[Any]) -> None:
+    # What makes the order the hooks are registered in free.
+    predicates = [
+        lambda type_: type_ in (str, int, datetime),
+        _convert._is_attribute_map,
+        _convert._is_optional,
+        _convert._is_lenient_enum,
+        _convert._is_array,
+        attrs.has,
+    ]
+    for type_ in _types_within(model):
+        matched = [predicate for predicate in predicates if predicate(type_)]
+        assert len(matched) <= 1, type_

@@ -1,140 +1,59 @@
-"""The one cattrs converter that turns API JSON into models and models back into JSON-ready data.
+"""Turns the API's JSON into models, and models back into JSON-ready data, with cattrs.
 
 Structuring is strict about types (a number where a string belongs is an error, not ``"5"``) and
 lenient about what may change over time: unknown keys are ignored, unknown enum values are kept as
 strings, and timestamps in any ISO 8601 form become timezone-aware datetimes.
+
+Two converters are made from the same hooks. ``converter`` structures every answer, with cattrs'
+detailed validation off: it is the faster of the two. Only when it fails is the same data
+structured again by ``_explaining``, whose detailed validation records where each problem is,
+for the message of the :class:`DecodeError`.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import types
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, TypeVar, Union
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar, Union, cast, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, override
 
-from . import _models
 from ._errors import DecodeError
-from ._models import ConnectionState, ConnectionType, Order, Page, Provider, _StrEnum
+from ._models import Page, _StrEnum
 
 __all__ = ["converter", "structure", "structure_page", "unstructure"]
 
 T = TypeVar("T")
-
-converter = cattrs.Converter(
-    detailed_validation=False,
-    # Models hold tuples so they stay immutable; JSON wants lists.
-    unstruct_collection_overrides={tuple: list},
-)
-
-_ISO_8601_PATTERN = (
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
-)
-_ISO_8601 = re.compile(_ISO_8601_PATTERN)
-# The same language without capturing groups, which makes a match cheaper: it
-# checks the shape, and the groups are only needed when fromisoformat() cannot do the rest.
-_ISO_8601_SHAPE = re.compile(re.sub(r"\((?!\?)", "(?:", _ISO_8601_PATTERN))
-# CPython's fromisoformat() is written in C and takes ASCII digits only; the pure-Python one
-# (PyPy) reads numbers with int(), which also takes "+1" or "1_0", so it gets no shortcut.
-_STRICT_FROMISOFORMAT = isinstance(datetime.fromisoformat, types.BuiltinMethodType)
-_READS_ZULU = sys.version_info >= (3, 11)
+Hook = Callable[[Any, Any], Any]
+#: Where a problem is: field names and list indices, from the outermost value inwards.
+Where = tuple[Union[str, int], ...]
 
 
-def parse_timestamp(value: object, _type: object = None) -> datetime:
-    """Parse an ISO 8601 timestamp into an aware datetime; a naive one is taken as UTC.
-
-    The second argument is ignored: it lets the function serve as the converter's hook itself.
-    """
-    if type(value) is str:
-        if (
-            _STRICT_FROMISOFORMAT
-            and len(value) == 24
-            and value[23] == "Z"
-            and value[4:20:3] == "--T::."
-        ):
-            # The API's own form, "2026-01-31T12:34:56.789Z": with every separator in place,
-            # C's fromisoformat() accepts exactly what the pattern does (ASCII digits in the
-            # other places), so the pattern match can be skipped. A refusal takes the long way.
-            try:
-                return datetime.fromisoformat(value if _READS_ZULU else value[:23] + "+00:00")
-            except ValueError:
-                pass
-    elif isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    elif not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
-    text = value.strip()
-    if _ISO_8601_SHAPE.fullmatch(text) is None:
-        raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
-    # The shape is accepted; the C parser then does the arithmetic faster than by hand for
-    # the forms every Python since 3.7 reads (the API's own "...T12:34:56.789Z"). A shape ending
-    # in Z/z has no other offset, so the Z becomes the +00:00 older Pythons insist on.
-    try:
-        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
-    except ValueError:
-        return _parse_timestamp_by_hand(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _parse_timestamp_by_hand(text: str) -> datetime:
-    # Written out because datetime.fromisoformat() before Python 3.11 rejects "Z" and
-    # fractions that are not 3 or 6 digits long, both of which servers send.
-    match = _ISO_8601.fullmatch(text)
-    if match is None:  # pragma: no cover - the shape was checked by the caller
-        raise ValueError(f"not an ISO 8601 timestamp: {text[:40]!r}")
-    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
-    tz = timezone.utc
-    if sign:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        tz = timezone(-offset if sign == "-" else offset)
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    return datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz
-    )
-
-
-def _format_timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+# --- Hooks for single values -----------------------------------------------------------------
 
 
 def _structure_str(value: object, _: object) -> str:
     if type(value) is str:
         return value
-    raise _not_a_string(value)
-
-
-def _not_a_string(value: object) -> TypeError:
-    return TypeError(f"expected a string, got {type(value).__name__}")
-
-
-def _not_an_object(value: object) -> TypeError:
-    return TypeError(f"expected an object, got {type(value).__name__}")
+    raise TypeError(f"expected a string, got {type(value).__name__}")
 
 
 def _structure_int(value: object, _: object) -> int:
-    if type(value) is int:
+    if type(value) is int:  # not a bool, not a float
         return value
     raise TypeError(f"expected an integer, got {type(value).__name__}")
 
 
-def _structure_optional_str(value: object, _: object) -> Optional[str]:
-    if value is None or type(value) is str:
-        return value
-    raise _not_a_string(value)
+def _is_attribute_map(type_: Any) -> bool:
+    return bool(type_ == Mapping[str, Any])
 
 
-def _structure_optional_mapping(value: object, _: object) -> Optional[Mapping[str, Any]]:
-    if value is None or isinstance(value, dict):
-        return value
-    raise _not_an_object(value)
-
-
-def _structure_mapping(value: object, _: object) -> Mapping[str, Any]:
+def _structure_attribute_map(value: object, _: object) -> Mapping[str, Any]:
     if isinstance(value, dict):
         return value
     if value is None:  # servers send null for attribute maps they have nothing for
@@ -142,15 +61,57 @@ def _structure_mapping(value: object, _: object) -> Mapping[str, Any]:
     raise TypeError(f"expected an object, got {type(value).__name__}")
 
 
+#: The ISO 8601 forms servers send: a date and a time to the second, any fraction, then a Z, an
+#: offset with or without its colon, or nothing (taken as UTC).
+_TIMESTAMP = re.compile(
+    r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?(?:[Zz]|([+-]\d\d):?(\d\d))?", re.ASCII
+)
+#: How the API writes every timestamp ("2026-01-31T12:34:56.789Z"), with each digit as a zero.
+_API_FORM = b"0000-00-00T00:00:00.000Z"
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+#: From Python 3.11 on, fromisoformat() reads every form the pattern accepts, in capitals.
+_READS_EVERY_FORM = sys.version_info >= (3, 11)
+
+
+def _structure_timestamp(value: object, _: object) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
+    # Nearly every timestamp is in the API's own form, and telling it by its layout costs less
+    # than matching the pattern, which would add a sixth to the time of structuring a page.
+    if value.isascii() and value.encode().translate(_DIGITS_AS_ZEROS) == _API_FORM:
+        return datetime.fromisoformat(value if _READS_EVERY_FORM else value[:-1] + "+00:00")
+    text = value.strip()
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}")
+    # fromisoformat() checks the ranges: it refuses month 13, February 30 or a 25-hour offset.
+    parsed = datetime.fromisoformat(text.upper() if _READS_EVERY_FORM else _narrow_form(match))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _narrow_form(match: re.Match[str]) -> str:
+    """The timestamp as fromisoformat() reads it before Python 3.11: a fraction of exactly six
+    digits, and an offset with a colon instead of a Z or nothing."""
+    date, time, fraction, offset_hours, offset_minutes = match.groups()
+    microseconds = (fraction or "")[:6].ljust(6, "0")
+    offset = f"{offset_hours}:{offset_minutes}" if offset_hours else "+00:00"
+    return f"{date}T{time}.{microseconds}{offset}"
+
+
+def _unstructure_timestamp(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+# --- Hook factories, one for each kind of type the models are made of ------------------------
+
+
 def _is_optional(type_: Any) -> bool:
-    args = getattr(type_, "__args__", ())
-    return getattr(type_, "__origin__", None) is Union and len(args) == 2 and type(None) in args
+    args = get_args(type_)
+    return get_origin(type_) is Union and len(args) == 2 and type(None) in args
 
 
-def _structure_optional_factory(type_: Any) -> Callable[[object, object], Any]:
-    # cattrs' own Optional hook looks the inner type's hook up again on every value; resolving
-    # it once here makes the many Optional fields of a page of connections cheaper to read.
-    (inner_type,) = [arg for arg in type_.__args__ if arg is not type(None)]
+def _structure_optional(type_: Any, converter: cattrs.Converter) -> Hook:
+    (inner_type,) = [arg for arg in get_args(type_) if arg is not type(None)]
     structure_inner = converter.get_structure_hook(inner_type)
 
     def structure_optional(value: object, _: object) -> Any:
@@ -159,36 +120,21 @@ def _structure_optional_factory(type_: Any) -> Callable[[object, object], Any]:
     return structure_optional
 
 
-def _is_homogeneous_tuple(type_: Any) -> bool:
-    args: tuple[Any, ...] = getattr(type_, "__args__", ())
-    return getattr(type_, "__origin__", None) is tuple and len(args) == 2 and args[1] is Ellipsis
+def _is_lenient_enum(type_: Any) -> bool:
+    """``Union[SomeEnum, str]``: the models' type for values the API may add to."""
+    args = get_args(type_)
+    return (
+        get_origin(type_) is Union
+        and len(args) == 2
+        and args[1] is str
+        and isinstance(args[0], type)
+        and issubclass(args[0], _StrEnum)
+    )
 
 
-def _structure_tuple_factory(type_: Any) -> Callable[[object, object], tuple[Any, ...]]:
-    item_type = type_.__args__[0]
-    structure_item = converter.get_structure_hook(item_type)
-    structure_fields = _structure_dicts_hook(item_type)
-
-    def structure_tuple(value: object, _: object) -> tuple[Any, ...]:
-        # A JSON string is iterable too; only a JSON array may become a tuple.
-        if isinstance(value, list):
-            return tuple(
-                [
-                    # The model's generated function for a JSON object (every item, in a good
-                    # answer); the checked hook for anything else, to raise the right error.
-                    (structure_fields if type(item) is dict else structure_item)(item, item_type)
-                    for item in value
-                ]
-            )
-        if value is None:
-            return ()
-        raise TypeError(f"expected an array, got {type(value).__name__}")
-
-    return structure_tuple
-
-
-def _tolerant_enum(enum_type: type[_StrEnum]) -> Callable[[object, object], Union[_StrEnum, str]]:
-    members: dict[str, _StrEnum] = {member.value: member for member in enum_type}
+def _structure_lenient_enum(type_: Any) -> Hook:
+    enum_type: type[_StrEnum] = get_args(type_)[0]
+    members = {member.value: member for member in enum_type}
 
     def structure_enum(value: object, _: object) -> Union[_StrEnum, str]:
         if type(value) is not str:
@@ -200,80 +146,73 @@ def _tolerant_enum(enum_type: type[_StrEnum]) -> Callable[[object, object], Unio
     return structure_enum
 
 
-def _register_exact(type_: Any, hook: Callable[[Any, Any], Any]) -> None:
-    # Generic aliases and unions are not classes, so they are matched by equality.
-    converter.register_structure_hook_func(lambda candidate: candidate == type_, hook)
+def _is_array(type_: Any) -> bool:
+    """``tuple[X, ...]``: the models keep JSON arrays as tuples, so that they stay immutable."""
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook_factory(_is_homogeneous_tuple, _structure_tuple_factory)
-converter.register_structure_hook(int, _structure_int)
-converter.register_structure_hook(datetime, parse_timestamp)
-converter.register_unstructure_hook(datetime, _format_timestamp)
-_register_exact(Mapping[str, Any], _structure_mapping)
-for _enum in (ConnectionType, ConnectionState, Provider, Order):
-    _register_exact(Union[_enum, str], _tolerant_enum(_enum))
-    converter.register_unstructure_hook(_enum, lambda member: member.value)
-# Registered last so it is consulted first, and finds the hooks above for the inner types.
-converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
-# The optional fields a page of connections is mostly made of, checked in one call each rather
-# than through the generic optional hook and then the inner one.
-_register_exact(Optional[str], _structure_optional_str)
-_register_exact(Optional[Mapping[str, Any]], _structure_optional_mapping)
+def _structure_array(type_: Any, converter: cattrs.Converter) -> Hook:
+    # cattrs' own hook for a list of the items, which with detailed validation says which
+    # item failed.
+    item_type = get_args(type_)[0]
+    list_type = list[item_type]  # type: ignore[valid-type]
+    structure_list = converter.get_structure_hook(list_type)
+
+    def structure_array(value: object, _: object) -> tuple[Any, ...]:
+        if type(value) is list:  # a string is iterable too, but no array
+            return tuple(structure_list(value, list_type))
+        if value is None:
+            return ()
+        raise TypeError(f"expected an array, got {type(value).__name__}")
+
+    return structure_array
 
 
-# --- Structuring models ----------------------------------------------------------------------
-#
-# Each model gets the function cattrs generates for it (detailed validation off, so a missing
-# field is a KeyError and a wrong value the hook's TypeError), behind one check that the value
-# is a JSON object at all: cattrs would otherwise index into a string or a list.
-
-
-def _is_model(type_: Any) -> bool:
-    return (
-        isinstance(type_, type)
-        and attrs.has(type_)
-        and type_.__module__ == _models.__name__
-        and not getattr(type_, "__parameters__", ())  # a generic such as Page[T]
-    )
-
-
-#: Each model's generated function itself, for callers that have checked for a dict already.
-_FIELDS_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
-
-
-def _structure_model_factory(model: type[Any]) -> Callable[[Any, Any], Any]:
-    # ``object`` is the API's constant type tag ("connection", "profile", ...): the model's
-    # default is the same string, so it is not read from each answer.
-    if _has_tag(model):
-        structure_fields = cattrs.gen.make_dict_structure_fn(
-            model, converter, object=cattrs.gen.override(omit=True)
-        )
+def _structure_model(model: type[Any], converter: cattrs.Converter) -> Hook:
+    # The API's constant type tag (``object``: "connection", "profile", ...) is the model's
+    # default, so it is not read from the answer.
+    if "object" in attrs.fields_dict(model):
+        structure_fields = make_dict_structure_fn(model, converter, object=override(omit=True))
     else:
-        structure_fields = cattrs.gen.make_dict_structure_fn(model, converter)
-    _FIELDS_HOOKS[model] = structure_fields
+        structure_fields = make_dict_structure_fn(model, converter)
 
-    def structure_model(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise _not_an_object(value)
+    def structure_model(value: object, _: object) -> Any:
+        # The generated function would index into a string or a list.
+        if type(value) is not dict:
+            raise TypeError(f"expected an object, got {type(value).__name__}")
         return structure_fields(value, model)
 
     return structure_model
 
 
-def _has_tag(model: type[Any]) -> bool:
-    field = getattr(attrs.fields(model), "object", None)
-    return field is not None and isinstance(field.default, str)
+def _make_converter(*, detailed_validation: bool) -> cattrs.Converter:
+    """A converter with every hook. Each matches types that no other one does, so the order they
+    are registered in does not matter; the factories run when a type is first structured."""
+    made = cattrs.Converter(
+        detailed_validation=detailed_validation,
+        # Models hold tuples so they stay immutable; JSON wants lists.
+        unstruct_collection_overrides={tuple: list},
+    )
+    made.register_structure_hook(str, _structure_str)
+    made.register_structure_hook(int, _structure_int)
+    made.register_structure_hook(datetime, _structure_timestamp)
+    made.register_unstructure_hook(datetime, _unstructure_timestamp)
+    # An enum of the models is a str subclass, which cattrs would pass through as it is.
+    made.register_unstructure_hook(_StrEnum, lambda member: member.value)
+    made.register_structure_hook_func(_is_attribute_map, _structure_attribute_map)
+    made.register_structure_hook_factory(_is_optional, _structure_optional)
+    made.register_structure_hook_factory(_is_lenient_enum, _structure_lenient_enum)
+    made.register_structure_hook_factory(_is_array, _structure_array)
+    made.register_structure_hook_factory(attrs.has, _structure_model)
+    return made
 
 
-def _structure_dicts_hook(item_type: Any) -> Callable[[Any, Any], Any]:
-    """The hook for items of a JSON array of ``item_type``; for a model, one that expects the
-    caller to have checked each item is a dict (one call per item instead of two)."""
-    structure_item = converter.get_structure_hook(item_type)
-    return _FIELDS_HOOKS.get(item_type, structure_item)
+converter = _make_converter(detailed_validation=False)
+_explaining = _make_converter(detailed_validation=True)
 
 
-converter.register_structure_hook_factory(_is_model, _structure_model_factory)
+# --- Structuring answers ---------------------------------------------------------------------
 
 
 def structure(data: object, model: type[T], *, what: str) -> T:
@@ -287,11 +226,13 @@ def structure(data: object, model: type[T], *, what: str) -> T:
         )
     try:
         return converter.structure(data, model)
-    except Exception as exc:
+    except Exception:
+        explained = _explain(data, model)
+        (where, problem), *others = _problems(explained)
         raise DecodeError(
             f"The response to {what} does not have the shape of a {model.__name__}: "
-            f"{_describe(exc, data, model)}"
-        ) from exc
+            f"{_describe(where, problem, len(others))}"
+        ) from explained
 
 
 def structure_page(data: object, item_model: type[T], *, what: str) -> Page[T]:
@@ -307,61 +248,65 @@ def structure_page(data: object, item_model: type[T], *, what: str) -> Page[T]:
     before, after = metadata.get("before"), metadata.get("after")
     if not (before is None or type(before) is str) or not (after is None or type(after) is str):
         raise DecodeError(f"The response to {what} has page cursors that are not strings.")
-    structure_item = _structure_dicts_hook(item_model)
+    items_type = tuple[item_model, ...]  # type: ignore[valid-type]
     try:
-        if not all(type(item) is dict for item in items):
-            raise _not_an_object(next(item for item in items if type(item) is not dict))
-        structured = tuple([structure_item(item, item_model) for item in items])
-    except Exception as exc:
-        # Which item, found again only now: the loop above stays as fast as it can be.
-        index = next(
-            (number for number, item in enumerate(items) if not _structures(item, item_model)), 0
-        )
-        problem = _describe(exc, items[index], item_model)
+        structured: tuple[T, ...] = converter.structure(items, items_type)
+    except Exception:
+        explained = _explain(items, items_type)
+        ((index, *where), problem), *others = _problems(explained)
         raise DecodeError(
             f"Item {index} of the response to {what} does not have the shape of a "
-            f"{item_model.__name__}: {problem}"
-        ) from exc
+            f"{item_model.__name__}: {_describe(where, problem, len(others))}"
+        ) from explained
     return Page(data=structured, before=before, after=after)
 
 
-def _describe(exc: BaseException, data: object, model: Any) -> str:
-    """Say what is wrong, naming the field (``domains[0].id``) where it can be found."""
-    if isinstance(exc, KeyError):
-        return f"the field {exc.args[0]!r} is missing"
-    problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-    where = _find_bad_field(data, model)
-    return f"the field {where!r} is wrong ({problem})" if where else problem
-
-
-def _structures(value: object, type_: Any) -> bool:
+def _explain(data: object, type_: Any) -> Exception:
+    """What the converter with detailed validation raises for data the fast one refused."""
     try:
-        converter.get_structure_hook(type_)(value, type_)
-    except Exception:
-        return False
-    return True
+        _explaining.structure(data, type_)
+    except Exception as explained:
+        return explained
+    # Both converters have the same hooks: they accept and refuse the same data.
+    raise AssertionError(f"{type_!r} refused only without detailed validation")
 
 
-def _find_bad_field(data: object, model: Any) -> Optional[str]:
-    # Only runs once structuring has failed, so it may take the slow way: field by field.
-    if not (isinstance(model, type) and attrs.has(model) and isinstance(data, dict)):
-        return None
-    for field in attrs.fields(attrs.resolve_types(model)):
-        if field.name not in data or _structures(data[field.name], field.type):
-            continue
-        value = data[field.name]
-        field_type = field.type
-        if _is_optional(field_type):
-            (field_type,) = [arg for arg in field_type.__args__ if arg is not type(None)]
-        inner = _find_bad_field(value, field_type)
-        if inner is None and _is_homogeneous_tuple(field_type) and isinstance(value, list):
-            item_type = field_type.__args__[0]
-            for number, item in enumerate(value):
-                if not _structures(item, item_type):
-                    deeper = _find_bad_field(item, item_type)
-                    return f"{field.name}[{number}]" + (f".{deeper}" if deeper else "")
-        return f"{field.name}.{inner}" if inner else field.name
-    return None
+def _problems(error: BaseException, where: Where = ()) -> Iterator[tuple[Where, BaseException]]:
+    """Each problem that cattrs' detailed validation gathered in ``error``, with where it is."""
+    steps: list[tuple[BaseException, Union[str, int]]]
+    without_notes: list[Exception]
+    if isinstance(error, ClassValidationError):
+        fields, without_notes = error.group_exceptions()
+        steps = [(inner, note.name) for inner, note in fields]
+    elif isinstance(error, IterableValidationError):
+        items, without_notes = error.group_exceptions()
+        # cast: mypy reads the note's index as the method of str, which the note subclasses.
+        steps = [(inner, cast(int, note.index)) for inner, note in items]
+    else:
+        yield where, error
+        return
+    for inner, step in steps:
+        yield from _problems(inner, (*where, step))
+    for inner in without_notes:
+        yield where, inner
+
+
+def _describe(where: Sequence[Union[str, int]], problem: BaseException, others: int) -> str:
+    """Say what is wrong, naming the field (``domains[0].id``) where there is one."""
+    described = f"{type(problem).__name__}: {str(problem)[:200]}"
+    if where:
+        steps = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in where)
+        field = steps.lstrip(".")
+        if isinstance(problem, KeyError):
+            described = f"the field {field!r} is missing"
+        else:
+            described = f"the field {field!r} is wrong ({described})"
+    if others:
+        described += f" (and {others} more problem{'s' if others > 1 else ''})"
+    return described
+
+
+# --- Unstructuring ---------------------------------------------------------------------------
 
 
 def unstructure(model: object) -> dict[str, Any]:
