@@ -145,14 +145,21 @@ def _start_emulator(session: nox.Session) -> str:
 def tests(session: nox.Session) -> None:
     """Unit tests and cassette replays, offline.
 
-    In parallel, one pytest-xdist worker per CPU: the suite is CPU-bound once the retry pauses
-    are on a fake clock (tests/clock.py), and every test keeps to its own loopback ports and
-    temporary directories. `nox -s tests-3.12 -- ARGS` runs `pytest -m "not live" ARGS` as
-    given instead, in one process.
+    In parallel, on pytest-xdist workers: one per CPU, and one more. The suite is CPU-bound once
+    the retry pauses are on a fake clock (tests/clock.py), except for the timeout tests, which
+    wait on loopback sockets for tenths of a second each; the extra worker runs other tests
+    meanwhile. Every test keeps to its own loopback ports and temporary directories.
+    `nox -s tests-3.12 -- ARGS` runs `pytest -m "not live" ARGS` as given instead, in one
+    process.
     """
-    # The framework extras and a TestClient transport: the integrations' offline tests.
+    # The framework extras and a TestClient transport: the integrations' offline tests. The
+    # byte-code is compiled as they are installed, all modules at once on every CPU: otherwise
+    # each worker would compile the same modules again on first import (pip compiles anyway).
     session.install(
-        ".[async,flask,fastapi,django,jwt]", *TEST_DEPS, "httpx>=0.27", "httpx2", "pytest-xdist>=3"
+        ".[async,flask,fastapi,django,jwt]",
+        *TEST_DEPS,
+        *("httpx>=0.27", "httpx2", "pytest-xdist>=3"),
+        env={"UV_COMPILE_BYTECODE": "1"},
     )
     # Byte-code caching on, whatever the shell says: the suite starts many Python processes
     # (pytest's own workers, pytester, manage.py, import checks), and without cached byte-code
@@ -162,7 +169,8 @@ def tests(session: nox.Session) -> None:
     if session.posargs:
         session.run("pytest", "-m", "not live", *session.posargs, env=env)
         return
-    session.run("pytest", "-m", "not live", "-n", "auto", env=env)
+    workers = (os.cpu_count() or 1) + 1
+    session.run("pytest", "-m", "not live", "-n", str(workers), env=env)
 
 
 session_on_each_python(tests)
